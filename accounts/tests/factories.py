@@ -1,0 +1,47 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts import kbo
+from accounts.models import Membership, Organisation, OrganisationKind, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def valid_kbo(n: int) -> str:
+    first_eight = f"0{n % 10_000_000:07d}"
+    return first_eight + kbo.check_digits(first_eight)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name", locale="nl_BE")
+    preferred_language = "nl"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisatie {n}")
+    kind = OrganisationKind.MUNICIPALITY
+    kbo_number = factory.Sequence(lambda n: valid_kbo(1000 + n))
+    email_domain = factory.Sequence(lambda n: f"org{n}.be")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Membership.Role.MEMBER

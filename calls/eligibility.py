@@ -1,0 +1,242 @@
+"""Eligibility as data: one function evaluates a call's rules on plain facts.
+
+The applicant's self-check, the application form and staff admissibility all call `check`,
+so a rule is decided in exactly one place. `calls` knows nothing of applications: callers
+build `Facts` from whatever they have (a self-check form, a draft application).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import OrganisationKind
+from portal.formatting import money, percent
+
+from .models import Call, RuleKind, Severity
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known about a (draft) proposal. None means "not known yet"."""
+
+    lead_kind: str | None = None
+    partner_kinds: tuple[str, ...] = ()
+    objective_count: int | None = None
+    requested_amount: Decimal | None = None
+    total_cost: Decimal | None = None
+    waiver_motivation: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    # Calls (pks) in which the lead organisation was funded before; None when unknown.
+    funded_in_call_ids: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    # Which part of the proposal to change: lead, partners, objectives, budget, dates, waiver.
+    section: str = ""
+    params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == Severity.BLOCKING
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return str(OrganisationKind(kind).label)
+    except ValueError:
+        return kind
+
+
+def _kinds_label(kinds) -> str:
+    return ", ".join(_kind_label(k) for k in kinds)
+
+
+def check(call: Call, facts: Facts) -> list[Finding]:
+    """Evaluate every eligibility rule of `call` against `facts`; [] means eligible.
+
+    A rule whose facts are unknown is skipped, so a half-filled draft only gets findings about
+    what it already says. Uses `call.eligibility_rules.all()` (prefetch it for lists)."""
+    findings: list[Finding] = []
+    for rule in call.eligibility_rules.all():
+        finding = _evaluate(rule, facts)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.blocking]
+
+
+def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch per rule kind
+    def finding(code, message, section, severity=None):
+        return Finding(code=code, severity=severity or rule.severity, message=message, section=section)
+
+    kind = rule.kind
+    partners = list(facts.partner_kinds)
+
+    if kind == RuleKind.LEAD_KINDS:
+        if facts.lead_kind is not None and rule.org_kinds and facts.lead_kind not in rule.org_kinds:
+            return finding(
+                "lead_kind",
+                _("A %(kind)s cannot lead an application in this call. The lead organisation must be: %(allowed)s.")
+                % {"kind": _kind_label(facts.lead_kind), "allowed": _kinds_label(rule.org_kinds)},
+                "lead",
+            )
+    elif kind == RuleKind.MIN_PARTNERS:
+        # The partnership counts the lead organisation too ("at least 2 partners").
+        count = len(partners) + (1 if facts.lead_kind else 0)
+        if facts.lead_kind is not None and rule.number is not None and count < rule.number:
+            return finding(
+                "min_partners",
+                ngettext(
+                    "The partnership must have at least %(n)d organisation, the lead included; it has %(count)d. Add partners.",
+                    "The partnership must have at least %(n)d organisations, the lead included; it has %(count)d. Add partners.",
+                    rule.number,
+                )
+                % {"n": rule.number, "count": count},
+                "partners",
+            )
+    elif kind == RuleKind.MAX_PARTNERS:
+        count = len(partners) + (1 if facts.lead_kind else 0)
+        if rule.number is not None and count > rule.number:
+            return finding(
+                "max_partners",
+                ngettext(
+                    "The partnership may have at most %(n)d organisation, the lead included; it has %(count)d. Remove partners.",
+                    "The partnership may have at most %(n)d organisations, the lead included; it has %(count)d. Remove partners.",
+                    rule.number,
+                )
+                % {"n": rule.number, "count": count},
+                "partners",
+            )
+    elif kind == RuleKind.PARTNERS_OF_KIND:
+        pool = partners + ([facts.lead_kind] if rule.count_lead and facts.lead_kind else [])
+        have = sum(1 for k in pool if k == rule.org_kind)
+        needed = rule.number or 1
+        if facts.lead_kind is not None and have < needed:
+            return finding(
+                "partners_of_kind",
+                ngettext(
+                    "At least %(n)d organisation in the partnership must be a %(kind)s; there is %(count)d. Add a %(kind)s as a partner.",
+                    "At least %(n)d organisations in the partnership must be a %(kind)s; there are %(count)d. Add a %(kind)s as a partner.",
+                    needed,
+                )
+                % {"n": needed, "kind": _kind_label(rule.org_kind), "count": have},
+                "partners",
+            )
+    elif kind == RuleKind.MIN_OBJECTIVES:
+        if facts.objective_count is not None and rule.number and facts.objective_count < rule.number:
+            return finding(
+                "min_objectives",
+                ngettext(
+                    "Choose at least %(n)d objective the project addresses.",
+                    "Choose at least %(n)d objectives the project addresses.",
+                    rule.number,
+                )
+                % {"n": rule.number},
+                "objectives",
+            )
+    elif kind == RuleKind.GRANT_MIN:
+        if facts.requested_amount is not None and rule.amount is not None and facts.requested_amount < rule.amount:
+            return finding(
+                "grant_min",
+                _("The requested grant must be at least %(min)s; it is %(amount)s.")
+                % {"min": money(rule.amount), "amount": money(facts.requested_amount)},
+                "budget",
+            )
+    elif kind == RuleKind.GRANT_MAX:
+        if facts.requested_amount is not None and rule.amount is not None and facts.requested_amount > rule.amount:
+            return finding(
+                "grant_max",
+                _("The requested grant may be at most %(max)s; it is %(amount)s. Lower the requested amount.")
+                % {"max": money(rule.amount), "amount": money(facts.requested_amount)},
+                "budget",
+            )
+    elif kind == RuleKind.MAX_GRANT_SHARE:
+        return _grant_share(rule, facts, finding)
+    elif kind == RuleKind.PROJECT_DATES:
+        return _project_dates(rule, facts, finding)
+    elif kind == RuleKind.MAX_DURATION:
+        if facts.start_date and facts.end_date and rule.number:
+            if facts.end_date > facts.start_date + relativedelta(months=rule.number) - relativedelta(days=1):
+                return finding(
+                    "max_duration",
+                    ngettext(
+                        "The project may last at most %(n)d month. Move the end date earlier.",
+                        "The project may last at most %(n)d months. Move the end date earlier.",
+                        rule.number,
+                    )
+                    % {"n": rule.number},
+                    "dates",
+                )
+    elif kind == RuleKind.NOT_FUNDED_IN:
+        if facts.funded_in_call_ids is not None and rule.excluded_call_id in facts.funded_in_call_ids:
+            return finding(
+                "not_funded_in",
+                _("Organisations funded in “%(call)s” may not apply to this call.") % {"call": rule.excluded_call},
+                "lead",
+            )
+    return None
+
+
+def _grant_share(rule, facts: Facts, finding):
+    if facts.requested_amount is None or not facts.total_cost or rule.percent is None:
+        return None
+    share = facts.requested_amount / facts.total_cost * 100
+    if share <= rule.percent:
+        return None
+    limit = percent(rule.percent, digits=0)
+    if rule.waiver_allowed:
+        if facts.waiver_motivation.strip():
+            return None
+        return finding(
+            "grant_share_needs_waiver",
+            _(
+                "The grant may cover at most %(limit)s of the total cost; you ask %(share)s. Lower the requested amount, "
+                "or explain in the waiver motivation why the co-financing cannot be met."
+            )
+            % {"limit": limit, "share": percent(share)},
+            "waiver",
+        )
+    return finding(
+        "grant_share",
+        _("The grant may cover at most %(limit)s of the total cost; you ask %(share)s. Lower the requested amount.")
+        % {"limit": limit, "share": percent(share)},
+        "budget",
+    )
+
+
+def _project_dates(rule, facts: Facts, finding):
+    from django.utils.formats import date_format
+
+    if facts.start_date and facts.end_date and facts.end_date < facts.start_date:
+        return finding("dates_order", _("The project must end after it starts."), "dates", Severity.BLOCKING)
+    if facts.start_date and rule.start_from and facts.start_date < rule.start_from:
+        return finding(
+            "start_too_early",
+            _("The project may start on %(date)s at the earliest.") % {"date": date_format(rule.start_from)},
+            "dates",
+        )
+    if facts.start_date and rule.start_until and facts.start_date > rule.start_until:
+        return finding(
+            "start_too_late",
+            _("The project must start on %(date)s at the latest.") % {"date": date_format(rule.start_until)},
+            "dates",
+        )
+    if facts.end_date and rule.end_by and facts.end_date > rule.end_by:
+        return finding(
+            "end_too_late",
+            _("The project must end on %(date)s at the latest.") % {"date": date_format(rule.end_by)},
+            "dates",
+        )
+    return None

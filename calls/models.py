@@ -1,0 +1,419 @@
+"""Calls and everything a call defines: objectives, criteria, questions, required documents,
+eligibility rules, who manages and reviews it, and the history of its deadline.
+
+Content is sacred: once an application answered a question or a reviewer scored a criterion,
+the question or criterion is archived instead of deleted (see `services.remove_item`), and
+answers keep the question text they answered.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OrganisationKind
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    UPCOMING = "upcoming", _("upcoming")
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+    REVIEW = "review", _("in review")
+    DECIDED = "decided", _("decided")
+    ARCHIVED = "archived", _("archived")
+
+
+class FundingPolicy(models.TextChoices):
+    STRICT = "strict", _("strict: the first proposal that does not fit ends the funding line")
+    SKIP = "skip", _("skip: smaller proposals further down may still fit")
+
+
+class ReviewVisibility(models.TextChoices):
+    NEVER = "never", _("never")
+    AFTER_OWN = "after_own", _("after submitting their own review")
+    ALWAYS = "always", _("always")
+
+
+class CallQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def open_at(self, when=None):
+        when = when or timezone.now()
+        return self.published().filter(
+            opens_at__lte=when, closes_at__gt=when, review_started_at__isnull=True, archived_at__isnull=True
+        )
+
+    def upcoming_at(self, when=None):
+        when = when or timezone.now()
+        return self.published().filter(opens_at__gt=when, archived_at__isnull=True)
+
+    def closed_at(self, when=None):
+        when = when or timezone.now()
+        return self.published().filter(models.Q(closes_at__lte=when) | models.Q(review_started_at__isnull=False))
+
+    def managed_by(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(roles__user=user, roles__role=CallRole.Role.MANAGER).distinct()
+
+
+class Call(models.Model):
+    slug = models.SlugField(_("short name in the address"), max_length=80, unique=True)
+    reference_prefix = models.CharField(
+        _("reference prefix"), max_length=10, help_text=_("Start of every application reference, e.g. DES.")
+    )
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.TextField(_("summary"), max_length=1000, blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    funder = models.CharField(_("funder"), max_length=250, blank=True)
+    programme = models.CharField(_("programme"), max_length=250, blank=True)
+    eligible_applicants = models.TextField(_("who may apply"), blank=True)
+    total_budget = models.DecimalField(_("total budget"), max_digits=14, decimal_places=2)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("deadline"))
+    # Applicants' form
+    summary_max_chars = models.PositiveIntegerField(_("maximum length of the summary"), default=2000)
+    allow_multiple_drafts = models.BooleanField(
+        _("an organisation may prepare several applications"), default=False
+    )
+    max_upload_mb = models.PositiveIntegerField(_("maximum file size (MB)"), default=20)
+    max_attachments = models.PositiveIntegerField(_("maximum number of attachments"), default=20)
+    completion_days = models.PositiveIntegerField(_("days to complete a missing item"), default=7)
+    # Review
+    reviews_required = models.PositiveSmallIntegerField(_("reviews per application"), default=3)
+    max_reviewer_load = models.PositiveIntegerField(
+        _("maximum applications per reviewer"), null=True, blank=True
+    )
+    review_due_days = models.PositiveIntegerField(_("days a reviewer has for a review"), default=21)
+    max_score = models.DecimalField(_("highest score"), max_digits=5, decimal_places=2, default=Decimal("5"))
+    score_step = models.DecimalField(
+        _("score step"), max_digits=4, decimal_places=2, default=Decimal("0.5"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    overall_threshold = models.DecimalField(
+        _("overall threshold (%)"), max_digits=5, decimal_places=2, default=Decimal("50"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    disagreement_gap = models.DecimalField(
+        _("disagreement gap"), max_digits=5, decimal_places=2, default=Decimal("2"),
+        help_text=_("Reviewers disagree on a criterion when their highest and lowest score differ by this much."),
+    )
+    funding_policy = models.CharField(
+        _("funding line policy"), max_length=10, choices=FundingPolicy.choices, default=FundingPolicy.STRICT
+    )
+    review_visibility = models.CharField(
+        _("reviewers see each other's reviews"), max_length=10, choices=ReviewVisibility.choices,
+        default=ReviewVisibility.AFTER_OWN,
+    )
+    # Staff actions that move the status on; the status itself is derived (see `status`).
+    published = models.BooleanField(_("published"), default=False)
+    review_started_at = models.DateTimeField(_("review started"), null=True, blank=True)
+    review_closes_at = models.DateTimeField(_("review phase closes"), null=True, blank=True)
+    decisions_published_at = models.DateTimeField(_("decisions published"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    cloned_from = models.ForeignKey(
+        "self", verbose_name=_("previous round"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-closes_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("calls:detail", args=[self.slug])
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The deadline must be after the opening.")})
+
+    def status_at(self, when=None) -> str:
+        when = when or timezone.now()
+        if self.archived_at:
+            return CallStatus.ARCHIVED
+        if self.decisions_published_at:
+            return CallStatus.DECIDED
+        if self.review_started_at:
+            return CallStatus.REVIEW
+        if not self.published:
+            return CallStatus.DRAFT
+        if when < self.opens_at:
+            return CallStatus.UPCOMING
+        if when < self.closes_at:
+            return CallStatus.OPEN
+        return CallStatus.CLOSED
+
+    @property
+    def status(self) -> str:
+        return self.status_at()
+
+    def get_status_display(self) -> str:
+        return CallStatus(self.status).label
+
+    def is_open(self, when=None) -> bool:
+        return self.status_at(when) == CallStatus.OPEN
+
+    def is_review_open(self, when=None) -> bool:
+        when = when or timezone.now()
+        return (
+            self.review_started_at is not None
+            and not self.decisions_published_at
+            and (self.review_closes_at is None or when < self.review_closes_at)
+        )
+
+    def rule(self, kind):
+        """The call's eligibility rule of `kind`, or None (uses the prefetch cache when present)."""
+        return next((r for r in self.eligibility_rules.all() if r.kind == kind), None)
+
+    def score_choices(self) -> list[Decimal]:
+        steps = int(self.max_score / self.score_step)
+        return [self.score_step * i for i in range(steps + 1)]
+
+
+class Objective(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="objectives")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["call", "number"], name="unique_objective_number")]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Criterion(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    weight = models.DecimalField(
+        _("weight"), max_digits=5, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    threshold = models.DecimalField(_("threshold"), max_digits=5, decimal_places=2, null=True, blank=True)
+    objective = models.ForeignKey(
+        Objective, verbose_name=_("applies only to the objective"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="criteria",
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Also the order of tie-breaks."))
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    SHORT_TEXT = "short_text", _("short text")
+    LONG_TEXT = "long_text", _("long text")
+    NUMBER = "number", _("number")
+    CHOICE = "choice", _("choice")
+    MULTIPLE_CHOICE = "multiple_choice", _("multiple choice")
+    YES_NO = "yes_no", _("yes or no")
+    DATE = "date", _("date")
+    FILE = "file", _("file")
+
+
+class Question(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("kind"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.LONG_TEXT)
+    text = models.CharField(_("question"), max_length=500)
+    help_text = models.TextField(_("help text"), blank=True)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One per line (choice questions)."))
+    required = models.BooleanField(_("required"), default=True)
+    max_chars = models.PositiveIntegerField(_("maximum characters"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.text
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in (self.choices or "").splitlines() if line.strip()]
+
+
+class DocumentKind(models.TextChoices):
+    PROJECT_PLAN = "project_plan", _("project plan")
+    BUDGET = "budget", _("budget")
+    PARTNERSHIP_AGREEMENT = "partnership_agreement", _("partnership agreement")
+    LETTER_OF_INTENT = "letter_of_intent", _("letter of intent")
+    COUNCIL_DECISION = "council_decision", _("council decision")
+    OTHER = "other", _("other")
+
+
+class FileFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "DOCX"
+    XLSX = "xlsx", "XLSX"
+    ODT = "odt", "ODT"
+    ODS = "ods", "ODS"
+    PNG = "png", "PNG"
+    JPEG = "jpeg", "JPEG"
+
+
+def _default_formats():
+    return [FileFormat.PDF]
+
+
+class RequiredDocument(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    title = models.CharField(_("title"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    allowed_formats = models.JSONField(_("allowed formats"), default=_default_formats)
+    max_size_mb = models.PositiveIntegerField(
+        _("maximum size (MB)"), null=True, blank=True, help_text=_("Empty: the call's limit.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def size_limit_mb(self) -> int:
+        return self.max_size_mb or self.call.max_upload_mb
+
+
+class RuleKind(models.TextChoices):
+    LEAD_KINDS = "lead_kinds", _("allowed kinds of lead organisation")
+    MIN_PARTNERS = "min_partners", _("minimum number of organisations in the partnership (lead included)")
+    MAX_PARTNERS = "max_partners", _("maximum number of organisations in the partnership (lead included)")
+    PARTNERS_OF_KIND = "partners_of_kind", _("at least N partners of a kind")
+    MIN_OBJECTIVES = "min_objectives", _("minimum number of objectives")
+    GRANT_MIN = "grant_min", _("minimum grant")
+    GRANT_MAX = "grant_max", _("maximum grant")
+    MAX_GRANT_SHARE = "max_grant_share", _("maximum share of the total cost (co-financing)")
+    PROJECT_DATES = "project_dates", _("project dates")
+    MAX_DURATION = "max_duration", _("maximum duration")
+    NOT_FUNDED_IN = "not_funded_in", _("not funded in an earlier call")
+
+
+class Severity(models.TextChoices):
+    BLOCKING = "blocking", _("blocking")
+    WARNING = "warning", _("warning")
+
+
+class EligibilityRule(models.Model):
+    """One eligibility condition of a call, as data. `calls.eligibility.check` evaluates them.
+
+    Which fields a kind uses: lead_kinds → org_kinds; min/max_partners, min_objectives → number;
+    partners_of_kind → number and org_kind (and the lead counts when `count_lead`);
+    grant_min/max → amount; max_grant_share → percent and waiver_allowed;
+    project_dates → start_from, start_until, end_by; max_duration → number (months);
+    not_funded_in → excluded_call.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="eligibility_rules")
+    kind = models.CharField(_("rule"), max_length=32, choices=RuleKind.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.BLOCKING)
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    org_kinds = models.JSONField(_("organisation kinds"), default=list, blank=True)
+    org_kind = models.CharField(_("organisation kind"), max_length=32, choices=OrganisationKind.choices, blank=True)
+    count_lead = models.BooleanField(_("the lead organisation counts too"), default=True)
+    waiver_allowed = models.BooleanField(_("waiver allowed with a written motivation"), default=False)
+    start_from = models.DateField(_("start no earlier than"), null=True, blank=True)
+    start_until = models.DateField(_("start no later than"), null=True, blank=True)
+    end_by = models.DateField(_("end no later than"), null=True, blank=True)
+    excluded_call = models.ForeignKey(
+        Call, verbose_name=_("organisations funded in this call may not apply"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("eligibility rule")
+        verbose_name_plural = _("eligibility rules")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class CallRole(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("manager")
+        REVIEWER = "reviewer", _("reviewer")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="call_roles")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call role")
+        verbose_name_plural = _("call roles")
+        constraints = [models.UniqueConstraint(fields=["call", "user", "role"], name="unique_call_role")]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} – {self.call}"
+
+
+class DeadlineChange(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="deadline_changes")
+    old_closes_at = models.DateTimeField(_("previous deadline"))
+    new_closes_at = models.DateTimeField(_("new deadline"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.old_closes_at} → {self.new_closes_at}"

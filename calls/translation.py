@@ -1,0 +1,28 @@
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import Call, Criterion, Objective, Question, RequiredDocument
+
+
+@register(Call)
+class CallTranslation(TranslationOptions):
+    fields = ("title", "summary", "description", "funder", "programme", "eligible_applicants")
+
+
+@register(Objective)
+class ObjectiveTranslation(TranslationOptions):
+    fields = ("title", "description")
+
+
+@register(Criterion)
+class CriterionTranslation(TranslationOptions):
+    fields = ("title", "description")
+
+
+@register(Question)
+class QuestionTranslation(TranslationOptions):
+    fields = ("text", "help_text", "choices")
+
+
+@register(RequiredDocument)
+class RequiredDocumentTranslation(TranslationOptions):
+    fields = ("title", "description")

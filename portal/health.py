@@ -1,0 +1,44 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return str(exc) or exc.__class__.__name__
+    return None
+
+
+def _broker() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+    except Exception as exc:
+        return str(exc) or exc.__class__.__name__
+    return None
+
+
+@never_cache
+def readyz(request):
+    checks = {"database": _database()}
+    if settings.REDIS_URL:
+        checks["broker"] = _broker()
+    ok = all(error is None for error in checks.values())
+    body = {
+        "status": "ok" if ok else "error",
+        "checks": {name: ("ok" if error is None else f"error: {error}") for name, error in checks.items()},
+    }
+    return JsonResponse(body, status=200 if ok else 503)

@@ -1,0 +1,31 @@
+"""Template filters available in every template (registered as builtins in settings)."""
+
+from django import template
+
+from portal import formatting
+
+register = template.Library()
+
+
+@register.filter
+def money(value):
+    """{{ amount|money }} → € 1.234.567,89 in Dutch, €1,234,567.89 in English."""
+    return formatting.money(value)
+
+
+@register.filter
+def money_cents(value):
+    return formatting.money(value, cents=True)
+
+
+@register.filter
+def percent(value, digits=1):
+    return formatting.percent(value, digits=int(digits))
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

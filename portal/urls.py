@@ -1,0 +1,28 @@
+"""URL map. Only this module (and settings) knows every app."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal import health, views
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    path("accounts/", include("allauth.urls")),
+    path("organisations/", include("accounts.urls")),
+    path("manage/calls/", include("calls.urls_manage")),
+    path("manage/calls/<slug:slug>/", include("reviews.urls_manage")),
+    path("manage/calls/<slug:slug>/", include("reviews.urls_ranking")),
+    path("applications/", include("applications.urls")),
+    path("review/", include("reviews.urls_review")),
+    path("funded/", include("reviews.urls_funded")),
+    path("api/v1/", include("portal.urls_api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("", include("calls.urls")),
+]

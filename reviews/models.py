@@ -1,0 +1,195 @@
+"""Admissibility, reviewer assignments with conflict declarations, reviews and scores,
+consensus, and decisions."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from applications.models import Application
+from calls.models import Call, Criterion
+
+
+class AdmissibilityCheck(models.Model):
+    """Staff's admissibility outcome for a submission (one per check; the latest counts)."""
+
+    class Outcome(models.TextChoices):
+        ADMISSIBLE = "admissible", _("admissible")
+        INCOMPLETE = "incomplete", _("incomplete")
+        INADMISSIBLE = "inadmissible", _("inadmissible")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="admissibility_checks")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.TextField(_("motivation or what is missing"), blank=True)
+    completion_deadline = models.DateTimeField(_("complete before"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("admissibility check")
+        verbose_name_plural = _("admissibility checks")
+        ordering = ["-decided_at", "-pk"]
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self):
+        """Assignments that still count: not released by a declared conflict."""
+        return self.filter(conflict=False)
+
+    def cleared(self):
+        """The reviewer declared no conflict and may read the proposal."""
+        return self.filter(conflict=False, declared_at__isnull=False)
+
+
+class Assignment(models.Model):
+    """A reviewer asked to review one application. A declared conflict keeps the row (so the
+    reviewer is never picked again) but releases it: it no longer counts and grants no access."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    declared_at = models.DateTimeField(_("declared"), null=True, blank=True)
+    conflict = models.BooleanField(_("conflict of interest"), default=False)
+    conflict_note = models.TextField(_("conflict of interest"), blank=True)
+    confidentiality_accepted = models.BooleanField(_("confidentiality accepted"), default=False)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["assigned_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["application", "reviewer"], name="one_assignment_per_reviewer")]
+
+    def __str__(self):
+        return f"{self.reviewer} → {self.application}"
+
+
+class Recommendation(models.TextChoices):
+    FUND = "fund", _("fund")
+    FUND_WITH_CHANGES = "fund_with_changes", _("fund with changes")
+    DO_NOT_FUND = "do_not_fund", _("do not fund")
+
+
+class Review(models.Model):
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
+    overall_comment = models.TextField(_("overall comment"), blank=True)
+    recommendation = models.CharField(_("recommendation"), max_length=20, choices=Recommendation.choices, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self):
+        return f"{self.assignment}"
+
+
+class Score(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="one_score_per_criterion")]
+
+
+class ConsensusScore(models.Model):
+    """A manager's consensus score for one criterion; replaces the reviewers' mean in the ranking."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="consensus_scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="consensus_scores")
+    score = models.DecimalField(_("consensus score"), max_digits=5, decimal_places=2)
+    justification = models.TextField(_("justification"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consensus score")
+        verbose_name_plural = _("consensus scores")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "criterion"], name="one_consensus_per_criterion")
+        ]
+
+
+class Consensus(models.Model):
+    """A manager confirmed the scores of an application (reviewers' means, or consensus scores)."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="consensus")
+    note = models.TextField(_("note"), blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("consensus")
+        verbose_name_plural = _("consensus")
+
+
+class GrantProposal(models.Model):
+    """A what-if granted amount on the ranking page, before anything is decided."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="grant_proposal")
+    amount = models.DecimalField(
+        _("proposed grant"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+
+
+class Decision(models.Model):
+    class Outcome(models.TextChoices):
+        AWARD = "award", _("award")
+        RESERVE = "reserve", _("reserve list")
+        REJECT = "reject", _("reject")
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
+    granted_amount = models.DecimalField(
+        _("granted amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    motivation = models.TextField(_("motivation"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided"))
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+
+class DecisionEmailTemplate(models.Model):
+    """The e-mail an applicant gets when a decision is published, editable per call and language.
+    Placeholders: {{ applicant }}, {{ organisation }}, {{ title }}, {{ reference }}, {{ call }},
+    {{ granted_amount }}, {{ motivation }}, {{ summary_url }}."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="decision_templates")
+    outcome = models.CharField(_("decision"), max_length=10, choices=Decision.Outcome.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("message"))
+
+    class Meta:
+        verbose_name = _("decision e-mail template")
+        verbose_name_plural = _("decision e-mail templates")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "outcome", "language"], name="one_template_per_outcome_language")
+        ]

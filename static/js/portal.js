@@ -1,0 +1,39 @@
+// Progressive enhancement only: every core journey works without JavaScript.
+(function () {
+  "use strict";
+
+  // Character counters: <textarea data-max-chars="2000" aria-describedby="x-counter">
+  function updateCounter(field) {
+    var max = parseInt(field.dataset.maxChars, 10);
+    var counter = document.getElementById(field.id + "-counter");
+    if (!counter || !max) return;
+    var left = max - field.value.length;
+    counter.textContent = counter.dataset.template.replace("%(n)s", left);
+    counter.classList.toggle("text-danger", left < 0);
+  }
+  function initCounters(root) {
+    root.querySelectorAll("[data-max-chars]").forEach(function (field) {
+      updateCounter(field);
+      field.addEventListener("input", function () { updateCounter(field); });
+    });
+  }
+
+  // Countdown to a deadline: <span data-countdown="2026-01-01T12:00:00+01:00" data-template-...>
+  function initCountdowns(root) {
+    root.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var end = new Date(el.dataset.countdown).getTime();
+      function tick() {
+        var s = Math.max(0, Math.floor((end - Date.now()) / 1000));
+        var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+        el.textContent = (el.dataset.template || "%(d)s d %(h)s h %(m)s min")
+          .replace("%(d)s", d).replace("%(h)s", h).replace("%(m)s", m);
+        if (s > 0) setTimeout(tick, 30000);
+      }
+      tick();
+    });
+  }
+
+  function init(root) { initCounters(root); initCountdowns(root); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (evt) { init(evt.target); });
+})();
