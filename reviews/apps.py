@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Review and decisions")
+
+    def ready(self):
+        from calls.signals import demo_seeded
+
+        from . import signals
+
+        demo_seeded.connect(signals.on_demo_seeded, dispatch_uid="reviews-demo")

@@ -1,0 +1,5 @@
+"""Demo applications for `seed_calls --demo` (filled in by the applications work)."""
+
+
+def seed(**kwargs):
+    pass

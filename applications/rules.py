@@ -1,0 +1,26 @@
+"""Who may see and change an application (DESIGN §5). Reviewers' access is added by
+reviews/rules.py, which knows about assignments."""
+
+import rules
+
+from accounts.models import Membership
+from calls.rules import is_admin, is_call_manager
+
+
+@rules.predicate
+def is_org_member(user, application):
+    if application is None or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(organisation_id=application.lead_organisation_id, user_id=user.pk).exists()
+
+
+@rules.predicate
+def manages_call_of(user, application):
+    return application is not None and is_call_manager(user, application.call)
+
+
+can_view_application = rules.is_authenticated & (is_org_member | manages_call_of | is_admin)
+
+rules.add_perm("applications.view_application", can_view_application)
+rules.add_perm("applications.change_application", rules.is_authenticated & is_org_member)
+rules.add_perm("applications.manage_application", rules.is_authenticated & (manages_call_of | is_admin))
