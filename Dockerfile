@@ -11,7 +11,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 #   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b -> WeasyPrint
 #   libharfbuzz-subset0 (font subsetting), fonts-dejavu-core (a font) -> WeasyPrint
 #   libmagic1 -> libmagic for python-magic / file(1) upload type sniffing
-#   gettext   -> compilemessages (msgfmt)
 #   libpq5    -> psycopg when not installed as psycopg[binary]
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
@@ -21,7 +20,6 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         fonts-dejavu-core \
         libmagic1 \
-        gettext \
         libpq5 \
     && rm -rf /var/lib/apt/lists/*
 
@@ -43,7 +41,7 @@ ENV DJANGO_SETTINGS_MODULE=portal.settings
 
 # Build-time only placeholders (not kept in the image's environment): the
 # settings may require them to load.
-RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py compilemessages \
+RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py compile_catalogues \
     && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
 # Uploaded files live here: MEDIA_ROOT and PRIVATE_MEDIA_ROOT (attachments);
