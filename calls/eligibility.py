@@ -240,3 +240,72 @@ def _project_dates(rule, facts: Facts, finding):
             "dates",
         )
     return None
+
+
+def describe(rule) -> str:
+    """One sentence saying what `rule` asks, for the call page and the staff pages."""
+    from django.utils.formats import date_format
+
+    kind = rule.kind
+    if kind == RuleKind.LEAD_KINDS:
+        return _("The lead organisation is a %(kinds)s.") % {"kinds": _kinds_label(rule.org_kinds).replace(", ", " / ")}
+    if kind == RuleKind.MIN_PARTNERS:
+        return ngettext(
+            "The partnership has at least %(n)d organisation, the lead included.",
+            "The partnership has at least %(n)d organisations, the lead included.",
+            rule.number or 0,
+        ) % {"n": rule.number or 0}
+    if kind == RuleKind.MAX_PARTNERS:
+        return ngettext(
+            "The partnership has at most %(n)d organisation, the lead included.",
+            "The partnership has at most %(n)d organisations, the lead included.",
+            rule.number or 0,
+        ) % {"n": rule.number or 0}
+    if kind == RuleKind.PARTNERS_OF_KIND:
+        n = rule.number or 1
+        if rule.count_lead:
+            text = ngettext(
+                "At least %(n)d organisation in the partnership is a %(kind)s (the lead counts too).",
+                "At least %(n)d organisations in the partnership are a %(kind)s (the lead counts too).",
+                n,
+            )
+        else:
+            text = ngettext(
+                "At least %(n)d partner besides the lead is a %(kind)s.",
+                "At least %(n)d partners besides the lead are a %(kind)s.",
+                n,
+            )
+        return text % {"n": n, "kind": _kind_label(rule.org_kind)}
+    if kind == RuleKind.MIN_OBJECTIVES:
+        return ngettext(
+            "The project addresses at least %(n)d objective.",
+            "The project addresses at least %(n)d objectives.",
+            rule.number or 0,
+        ) % {"n": rule.number or 0}
+    if kind == RuleKind.GRANT_MIN:
+        return _("The grant is at least %(amount)s per application.") % {"amount": money(rule.amount)}
+    if kind == RuleKind.GRANT_MAX:
+        return _("The grant is at most %(amount)s per application.") % {"amount": money(rule.amount)}
+    if kind == RuleKind.MAX_GRANT_SHARE:
+        text = _("The grant covers at most %(limit)s of the total cost; the rest is co-financed.") % {
+            "limit": percent(rule.percent, digits=0)
+        }
+        if rule.waiver_allowed:
+            text += " " + _("An exception is possible with a written motivation.")
+        return text
+    if kind == RuleKind.PROJECT_DATES:
+        parts = []
+        if rule.start_from:
+            parts.append(_("The project starts on %(date)s at the earliest.") % {"date": date_format(rule.start_from)})
+        if rule.start_until:
+            parts.append(_("The project starts on %(date)s at the latest.") % {"date": date_format(rule.start_until)})
+        if rule.end_by:
+            parts.append(_("The project ends on %(date)s at the latest.") % {"date": date_format(rule.end_by)})
+        return " ".join(parts)
+    if kind == RuleKind.MAX_DURATION:
+        return ngettext(
+            "The project lasts at most %(n)d month.", "The project lasts at most %(n)d months.", rule.number or 0
+        ) % {"n": rule.number or 0}
+    if kind == RuleKind.NOT_FUNDED_IN:
+        return _("Organisations funded in “%(call)s” may not apply.") % {"call": rule.excluded_call}
+    return str(rule)

@@ -80,36 +80,43 @@ class Call(models.Model):
     closes_at = models.DateTimeField(_("deadline"))
     # Applicants' form
     summary_max_chars = models.PositiveIntegerField(_("maximum length of the summary"), default=2000)
-    allow_multiple_drafts = models.BooleanField(
-        _("an organisation may prepare several applications"), default=False
-    )
+    allow_multiple_drafts = models.BooleanField(_("an organisation may prepare several applications"), default=False)
     max_upload_mb = models.PositiveIntegerField(_("maximum file size (MB)"), default=20)
     max_attachments = models.PositiveIntegerField(_("maximum number of attachments"), default=20)
     completion_days = models.PositiveIntegerField(_("days to complete a missing item"), default=7)
     # Review
     reviews_required = models.PositiveSmallIntegerField(_("reviews per application"), default=3)
-    max_reviewer_load = models.PositiveIntegerField(
-        _("maximum applications per reviewer"), null=True, blank=True
-    )
+    max_reviewer_load = models.PositiveIntegerField(_("maximum applications per reviewer"), null=True, blank=True)
     review_due_days = models.PositiveIntegerField(_("days a reviewer has for a review"), default=21)
     max_score = models.DecimalField(_("highest score"), max_digits=5, decimal_places=2, default=Decimal("5"))
     score_step = models.DecimalField(
-        _("score step"), max_digits=4, decimal_places=2, default=Decimal("0.5"),
+        _("score step"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.5"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     overall_threshold = models.DecimalField(
-        _("overall threshold (%)"), max_digits=5, decimal_places=2, default=Decimal("50"),
+        _("overall threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     disagreement_gap = models.DecimalField(
-        _("disagreement gap"), max_digits=5, decimal_places=2, default=Decimal("2"),
+        _("disagreement gap"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2"),
         help_text=_("Reviewers disagree on a criterion when their highest and lowest score differ by this much."),
     )
     funding_policy = models.CharField(
         _("funding line policy"), max_length=10, choices=FundingPolicy.choices, default=FundingPolicy.STRICT
     )
     review_visibility = models.CharField(
-        _("reviewers see each other's reviews"), max_length=10, choices=ReviewVisibility.choices,
+        _("reviewers see each other's reviews"),
+        max_length=10,
+        choices=ReviewVisibility.choices,
         default=ReviewVisibility.AFTER_OWN,
     )
     # Staff actions that move the status on; the status itself is derived (see `status`).
@@ -131,7 +138,9 @@ class Call(models.Model):
         verbose_name_plural = _("calls")
         ordering = ["-closes_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"
+            ),
         ]
 
     def __str__(self):
@@ -187,11 +196,19 @@ class Call(models.Model):
         return [self.score_step * i for i in range(steps + 1)]
 
 
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
 class Objective(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="objectives")
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("objective")
@@ -203,22 +220,25 @@ class Objective(models.Model):
         return f"{self.number}. {self.title}"
 
 
-class ArchivableQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(archived_at__isnull=True)
-
-
 class Criterion(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     weight = models.DecimalField(
-        _("weight"), max_digits=5, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(Decimal("0.01"))]
+        _("weight"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     threshold = models.DecimalField(_("threshold"), max_digits=5, decimal_places=2, null=True, blank=True)
     objective = models.ForeignKey(
-        Objective, verbose_name=_("applies only to the objective"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="criteria",
+        Objective,
+        verbose_name=_("applies only to the objective"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="criteria",
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Also the order of tie-breaks."))
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
@@ -232,6 +252,18 @@ class Criterion(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        call = getattr(self, "call", None) if self.call_id else None
+        if self.threshold is not None and call is not None and self.threshold > call.max_score:
+            raise ValidationError(
+                {
+                    "threshold": _("The threshold cannot be higher than the highest score (%(max)s).")
+                    % {"max": call.max_score}
+                }
+            )
+        if self.objective_id and self.call_id and self.objective.call_id != self.call_id:
+            raise ValidationError({"objective": _("Choose an objective of this call.")})
 
 
 class QuestionKind(models.TextChoices):
@@ -265,6 +297,12 @@ class Question(models.Model):
 
     def __str__(self):
         return self.text
+
+    def clean(self):
+        if self.kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE_CHOICE) and len(self.choice_list()) < 2:
+            raise ValidationError({"choices_nl": _("Give at least two choices, one per line.")})
+        if self.max_chars and self.kind not in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+            raise ValidationError({"max_chars": _("Only text questions have a character limit.")})
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in (self.choices or "").splitlines() if line.strip()]
@@ -356,7 +394,11 @@ class EligibilityRule(models.Model):
     number = models.PositiveIntegerField(_("number"), null=True, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
     percent = models.DecimalField(
-        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True,
+        _("percentage"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     org_kinds = models.JSONField(_("organisation kinds"), default=list, blank=True)
@@ -367,8 +409,12 @@ class EligibilityRule(models.Model):
     start_until = models.DateField(_("start no later than"), null=True, blank=True)
     end_by = models.DateField(_("end no later than"), null=True, blank=True)
     excluded_call = models.ForeignKey(
-        Call, verbose_name=_("organisations funded in this call may not apply"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        Call,
+        verbose_name=_("organisations funded in this call may not apply"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -378,6 +424,40 @@ class EligibilityRule(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+    def clean(self):
+        errors = {}
+        for name in RULE_FIELDS.get(self.kind, ()):
+            value = getattr(self, name if name != "excluded_call" else "excluded_call_id")
+            if value in (None, "", []):
+                errors[name] = _("This rule needs a value here.")
+        if self.kind == RuleKind.PROJECT_DATES and not (self.start_from or self.start_until or self.end_by):
+            errors["start_from"] = _("Give at least one of the dates.")
+        if self.start_from and self.start_until and self.start_until < self.start_from:
+            errors["start_until"] = _("The latest start cannot be before the earliest start.")
+        unknown = set(self.org_kinds or []) - set(OrganisationKind.values)
+        if unknown:
+            errors["org_kinds"] = _("Unknown organisation kind.")
+        if self.excluded_call_id and self.excluded_call_id == self.call_id:
+            errors["excluded_call"] = _("A call cannot exclude itself.")
+        if errors:
+            raise ValidationError(errors)
+
+
+# The fields each kind of rule needs (see the docstring of EligibilityRule).
+RULE_FIELDS = {
+    RuleKind.LEAD_KINDS: ("org_kinds",),
+    RuleKind.MIN_PARTNERS: ("number",),
+    RuleKind.MAX_PARTNERS: ("number",),
+    RuleKind.PARTNERS_OF_KIND: ("number", "org_kind"),
+    RuleKind.MIN_OBJECTIVES: ("number",),
+    RuleKind.GRANT_MIN: ("amount",),
+    RuleKind.GRANT_MAX: ("amount",),
+    RuleKind.MAX_GRANT_SHARE: ("percent",),
+    RuleKind.PROJECT_DATES: (),
+    RuleKind.MAX_DURATION: ("number",),
+    RuleKind.NOT_FUNDED_IN: ("excluded_call",),
+}
 
 
 class CallRole(models.Model):
@@ -404,7 +484,11 @@ class DeadlineChange(models.Model):
     old_closes_at = models.DateTimeField(_("previous deadline"))
     new_closes_at = models.DateTimeField(_("new deadline"))
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     reason = models.TextField(_("reason"))
