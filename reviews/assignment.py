@@ -1,0 +1,348 @@
+"""Automatic reviewer assignment, as a pure function on plain data (no database).
+
+`plan` gives each application `required` active reviewers where the constraints allow and
+balances the load over the pool:
+
+- never a reviewer tied to the lead or a partner organisation (same organisation, same KBO
+  number, or the organisation's e-mail domain), never one who declared a conflict on it;
+- existing assignments are kept and count towards `required` and towards a reviewer's load;
+- no reviewer goes above `max_load` (None: no maximum);
+- the number of new assignments is the largest possible (a maximum flow), and among those the
+  loads are as even as possible: no single assignment can be moved, directly or along a chain of
+  swaps, from a reviewer to one with at least two assignments fewer. Wherever the constraints
+  allow that gives max − min ≤ 1.
+
+How: a greedy pass (applications with the fewest eligible reviewers first, each taking the least
+loaded eligible reviewers), then augmenting paths until no application can get one more reviewer
+(the b-matching is then maximum), then load-moving paths until no move lowers the spread (the
+maximum flow then has the least convex cost Σ load², which is what "balanced" means here).
+Every application still short is reported with the reason.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+
+# Domains shared by unrelated people (webmail, and the reserved documentation domains of the
+# demo accounts): an address there says nothing about which organisation someone belongs to.
+SHARED_EMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.be",
+        "outlook.com",
+        "outlook.be",
+        "live.com",
+        "live.be",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.fr",
+        "icloud.com",
+        "me.com",
+        "proton.me",
+        "protonmail.com",
+        "telenet.be",
+        "skynet.be",
+        "proximus.be",
+        "scarlet.be",
+        "gmx.com",
+        "gmx.net",
+        "example.org",
+        "example.com",
+        "example.net",
+    }
+)
+
+
+def organisation_domain(value: str) -> str:
+    """The domain of an e-mail address or domain, lower-cased; "" when it identifies no organisation."""
+    domain = (value or "").strip().lower().rsplit("@", 1)[-1].lstrip("@")
+    return "" if domain in SHARED_EMAIL_DOMAINS else domain
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    id: int
+    lead_organisation_id: int | None = None
+    lead_kbo: str = ""
+    lead_email_domain: str = ""
+    partner_organisation_ids: frozenset[int] = frozenset()
+    partner_kbos: frozenset[str] = frozenset()
+    partner_email_domains: frozenset[str] = frozenset()
+
+    @property
+    def organisation_ids(self) -> frozenset[int]:
+        ids = set(self.partner_organisation_ids)
+        if self.lead_organisation_id is not None:
+            ids.add(self.lead_organisation_id)
+        return frozenset(ids)
+
+    @property
+    def kbos(self) -> frozenset[str]:
+        return frozenset(k for k in {self.lead_kbo, *self.partner_kbos} if k)
+
+    @property
+    def email_domains(self) -> frozenset[str]:
+        return frozenset(d for d in {self.lead_email_domain, *self.partner_email_domains} if d)
+
+
+@dataclass(frozen=True)
+class ReviewerFacts:
+    id: int
+    organisation_ids: frozenset[int] = frozenset()
+    kbos: frozenset[str] = frozenset()
+    email_domain: str = ""
+
+
+@dataclass(frozen=True)
+class ExistingAssignment:
+    application_id: int
+    reviewer_id: int
+    conflict: bool = False
+
+
+class GapReason:
+    TOO_FEW_REVIEWERS = "too_few_reviewers"  # not enough reviewers in the pool without ties or conflicts
+    MAX_LOAD = "max_load"  # enough of them, but every one still free for it is at the maximum load
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An application left with fewer than `required` active reviewers, and why."""
+
+    application_id: int
+    missing: int
+    reason: str
+    eligible: int  # reviewers of the pool who could review it (assigned already or not)
+    tied: int  # reviewers excluded because they belong to the lead or a partner organisation
+    conflicts: int  # reviewers excluded because they declared a conflict on it
+
+
+@dataclass
+class Plan:
+    pairs: list[tuple[int, int]] = field(default_factory=list)  # new (application_id, reviewer_id)
+    gaps: list[Gap] = field(default_factory=list)
+    loads: dict[int, int] = field(default_factory=dict)  # reviewer_id → active assignments afterwards
+
+
+def tie(reviewer: ReviewerFacts, application: ApplicationFacts) -> str | None:
+    """Why `reviewer` belongs to the lead or a partner organisation ("organisation", "kbo",
+    "email_domain"), or None when they are independent of it."""
+    if reviewer.organisation_ids & application.organisation_ids:
+        return "organisation"
+    if reviewer.kbos & application.kbos:
+        return "kbo"
+    if reviewer.email_domain and reviewer.email_domain in application.email_domains:
+        return "email_domain"
+    return None
+
+
+def plan(
+    applications: list[ApplicationFacts],
+    reviewers: list[ReviewerFacts],
+    existing: list[ExistingAssignment],
+    *,
+    required: int,
+    max_load: int | None = None,
+) -> Plan:
+    """New assignments for `applications` from `reviewers` (see the module docstring)."""
+    return _Planner(applications, reviewers, existing, required, max_load).run()
+
+
+class _Planner:
+    def __init__(self, applications, reviewers, existing, required, max_load):
+        self.apps = sorted({a.id: a for a in applications}.values(), key=lambda a: a.id)
+        self.reviewers = sorted({r.id: r for r in reviewers}.values(), key=lambda r: r.id)
+        self.required = required
+        reviewer_ids = {r.id for r in self.reviewers}
+        app_ids = {a.id for a in self.apps}
+
+        taken: dict[int, set[int]] = {a.id: set() for a in self.apps}  # any existing row, conflict or not
+        conflicted: dict[int, set[int]] = {a.id: set() for a in self.apps}
+        active_count = dict.fromkeys(app_ids, 0)
+        self.load = dict.fromkeys(reviewer_ids, 0)
+        for row in existing:
+            if row.application_id in app_ids:
+                taken[row.application_id].add(row.reviewer_id)
+                if row.conflict:
+                    conflicted[row.application_id].add(row.reviewer_id)
+                else:
+                    active_count[row.application_id] += 1
+            if not row.conflict and row.reviewer_id in self.load:
+                self.load[row.reviewer_id] += 1
+
+        self.capacity = {r: (None if max_load is None else max(0, max_load - self.load[r])) for r in reviewer_ids}
+        self.new_count = dict.fromkeys(reviewer_ids, 0)
+
+        # eligible[a]: reviewers who may be newly assigned to a (ordered by id for determinism).
+        self.eligible: dict[int, list[int]] = {}
+        self.stats: dict[int, tuple[int, int, int]] = {}  # a → (eligible incl. assigned, tied, conflicts)
+        for app in self.apps:
+            free, tied, conflicts, assigned_independent = [], 0, 0, 0
+            for reviewer in self.reviewers:
+                if reviewer.id in conflicted[app.id]:
+                    conflicts += 1
+                elif tie(reviewer, app) is not None:
+                    tied += 1
+                elif reviewer.id in taken[app.id]:
+                    assigned_independent += 1
+                else:
+                    free.append(reviewer.id)
+            self.eligible[app.id] = free
+            self.stats[app.id] = (len(free) + assigned_independent, tied, conflicts)
+        self.eligible_set = {a: set(rs) for a, rs in self.eligible.items()}
+        self.active_count = active_count
+        self.deficit = {a: max(0, required - active_count[a]) for a in app_ids}
+        self.pairs: dict[int, set[int]] = {a: set() for a in app_ids}  # new pairs, by application
+        self.apps_of: dict[int, set[int]] = {r: set() for r in reviewer_ids}  # new pairs, by reviewer
+
+    # --- helpers -------------------------------------------------------------------------
+    def spare(self, reviewer: int) -> bool:
+        cap = self.capacity[reviewer]
+        return cap is None or self.new_count[reviewer] < cap
+
+    def total_load(self, reviewer: int) -> int:
+        return self.load[reviewer] + self.new_count[reviewer]
+
+    def _add(self, app: int, reviewer: int) -> None:
+        self.pairs[app].add(reviewer)
+        self.apps_of[reviewer].add(app)
+        self.new_count[reviewer] += 1
+        self.deficit[app] -= 1
+
+    def _remove(self, app: int, reviewer: int) -> None:
+        self.pairs[app].discard(reviewer)
+        self.apps_of[reviewer].discard(app)
+        self.new_count[reviewer] -= 1
+        self.deficit[app] += 1
+
+    # --- the three passes ----------------------------------------------------------------
+    def run(self) -> Plan:
+        self.greedy()
+        self.augment()
+        self.rebalance()
+        pairs = sorted((a, r) for a, rs in self.pairs.items() for r in rs)
+        gaps = []
+        for app in self.apps:
+            missing = self.deficit[app.id]
+            if missing <= 0:
+                continue
+            eligible, tied, conflicts = self.stats[app.id]
+            reason = GapReason.TOO_FEW_REVIEWERS if eligible < self.required else GapReason.MAX_LOAD
+            gaps.append(Gap(app.id, missing, reason, eligible, tied, conflicts))
+        loads = {r.id: self.total_load(r.id) for r in self.reviewers}
+        return Plan(pairs=pairs, gaps=gaps, loads=loads)
+
+    def greedy(self) -> None:
+        for app in sorted(self.apps, key=lambda a: (len(self.eligible[a.id]), a.id)):
+            if self.deficit[app.id] <= 0:
+                continue
+            candidates = sorted(
+                (r for r in self.eligible[app.id] if self.spare(r)), key=lambda r: (self.total_load(r), r)
+            )
+            for reviewer in candidates[: self.deficit[app.id]]:
+                self._add(app.id, reviewer)
+
+    def augment(self) -> None:
+        """Give short applications one more reviewer along alternating paths while one exists:
+        the number of assignments is then the largest the constraints allow."""
+        progress = True
+        while progress:
+            progress = False
+            for app in self.apps:
+                while self.deficit[app.id] > 0:
+                    path = self._augmenting_path(app.id)
+                    if path is None:
+                        break
+                    self._flip(path)
+                    progress = True
+
+    def _augmenting_path(self, start: int):
+        # Nodes: ("a", id) and ("r", id). a → r: a takes r; r → a: r leaves a for the previous app.
+        parent = {("a", start): None}
+        queue = deque([("a", start)])
+        while queue:
+            kind, node = queue.popleft()
+            if kind == "a":
+                for reviewer in self._takeable(node):
+                    key = ("r", reviewer)
+                    if key in parent:
+                        continue
+                    parent[key] = (kind, node)
+                    if self.spare(reviewer):
+                        return self._trace(parent, key)
+                    queue.append(key)
+            else:
+                for app in sorted(self.apps_of[node]):
+                    key = ("a", app)
+                    if key not in parent:
+                        parent[key] = (kind, node)
+                        queue.append(key)
+        return None
+
+    def rebalance(self) -> None:
+        """Move assignments from heavier to at-least-two-lighter reviewers while possible."""
+        while True:
+            receivers = [r for r in self.load if self.spare(r)]
+            if not receivers:
+                return
+            lightest = min(self.total_load(r) for r in receivers)
+            moved = False
+            for heavy in sorted(self.load, key=lambda r: (-self.total_load(r), r)):
+                if self.total_load(heavy) - lightest < 2:
+                    break
+                if not self.apps_of[heavy]:
+                    continue  # only new assignments can move
+                path = self._moving_path(heavy)
+                if path is not None:
+                    self._flip(path)
+                    moved = True
+                    break
+            if not moved:
+                return
+
+    def _moving_path(self, heavy: int):
+        """A path from `heavy` to a reviewer with spare capacity and at least two assignments
+        fewer, along which every application keeps its number of reviewers. (A move that leaves
+        one application short to fill another cannot help: at a maximum flow its second half
+        would be an augmenting path.)"""
+        limit = self.total_load(heavy) - 2
+        start = ("r", heavy)
+        parent = {start: None}
+        queue = deque([start])
+        while queue:
+            kind, node = queue.popleft()
+            if kind == "r":  # the reviewer leaves one of their new applications …
+                for app in sorted(self.apps_of[node]):
+                    key = ("a", app)
+                    if key not in parent:
+                        parent[key] = (kind, node)
+                        queue.append(key)
+            else:  # … which takes another reviewer instead
+                for reviewer in self._takeable(node):
+                    key = ("r", reviewer)
+                    if key in parent:
+                        continue
+                    parent[key] = (kind, node)
+                    if self.spare(reviewer) and self.total_load(reviewer) <= limit:
+                        return self._trace(parent, key)
+                    queue.append(key)
+        return None
+
+    def _takeable(self, app: int):
+        return [r for r in self.eligible[app] if r not in self.pairs[app]]
+
+    @staticmethod
+    def _trace(parent, end):
+        path = [end]
+        while parent[path[-1]] is not None:
+            path.append(parent[path[-1]])
+        return list(reversed(path))
+
+    def _flip(self, path) -> None:
+        """Apply a path: each (app → reviewer) step adds the pair, each (reviewer → app) removes it."""
+        for (kind_a, a), (kind_b, b) in zip(path, path[1:], strict=False):
+            if kind_a == "a" and kind_b == "r":
+                self._add(a, b)
+            elif kind_a == "r" and kind_b == "a":
+                self._remove(b, a)
