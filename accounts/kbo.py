@@ -27,9 +27,7 @@ def validate(value: str) -> str:
     """Return the normalised number or raise ValidationError saying what is wrong."""
     number = normalise(value)
     if not number.isdigit() or len(number) != 10:
-        raise ValidationError(
-            _("An enterprise number has 10 digits, for example 0123.456.749."), code="kbo_length"
-        )
+        raise ValidationError(_("An enterprise number has 10 digits, for example 0123.456.749."), code="kbo_length")
     if number[0] not in "01":
         raise ValidationError(_("An enterprise number starts with 0 or 1."), code="kbo_prefix")
     if number[8:] != check_digits(number[:8]):

@@ -17,11 +17,7 @@ class RequireStaffMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            settings.REQUIRE_STAFF_MFA
-            and request.path.startswith(PROTECTED_PREFIXES)
-            and request.user.is_authenticated
-        ):
+        if settings.REQUIRE_STAFF_MFA and request.path.startswith(PROTECTED_PREFIXES) and request.user.is_authenticated:
             from allauth.mfa.utils import is_mfa_enabled
 
             if needs_mfa(request.user) and not is_mfa_enabled(request.user):

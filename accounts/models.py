@@ -88,13 +88,18 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
     kbo_number = models.CharField(
-        _("enterprise number (KBO)"), max_length=10, blank=True, validators=[kbo.validate_kbo],
+        _("enterprise number (KBO)"),
+        max_length=10,
+        blank=True,
+        validators=[kbo.validate_kbo],
         help_text=_("10 digits, for example 0123.456.749."),
     )
     address = models.TextField(_("address"), blank=True)
     website = models.URLField(_("website"), blank=True)
     email_domain = models.CharField(
-        _("e-mail domain"), max_length=100, blank=True,
+        _("e-mail domain"),
+        max_length=100,
+        blank=True,
         help_text=_("The domain of the organisation's e-mail addresses, e.g. voorbeeld.be."),
     )
     created_at = models.DateTimeField(auto_now_add=True)

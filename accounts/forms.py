@@ -1,0 +1,80 @@
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import kbo
+from .models import Membership, Organisation
+
+_DOMAIN = re.compile(r"^(?=.{1,100}$)([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,}$")
+
+
+def _helper(submit_label) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False  # the template draws the <form> with the error summary above the fields
+    helper.disable_csrf = True  # ... and its {% csrf_token %}
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "kbo_number", "address", "website", "email_domain"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            # Room for the formatted form "BE 0123.456.749"; the stored number has 10 digits.
+            "kbo_number": forms.TextInput(attrs={"maxlength": 20, "inputmode": "numeric", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model field allows 10 characters (the normalised number); people type dots and spaces.
+        self.fields["kbo_number"].max_length = 20
+        self.fields["kbo_number"].validators = []
+        self.fields["kind"].choices = [("", _("Choose a kind"))] + list(self.fields["kind"].choices)[1:]
+        self.helper = _helper(submit_label or _("Save"))
+
+    def clean_kbo_number(self) -> str:
+        value = self.cleaned_data["kbo_number"].strip()
+        if not value:
+            return ""
+        number = kbo.validate(value)
+        taken = Organisation.objects.filter(kbo_number=number)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(
+                _("An organisation with this enterprise number is already registered. Ask its owners to invite you."),
+                code="kbo_taken",
+            )
+        return number
+
+    def clean_email_domain(self) -> str:
+        value = self.cleaned_data["email_domain"].strip().lower().lstrip("@")
+        if value and not _DOMAIN.match(value):
+            raise ValidationError(_("Enter a domain such as voorbeeld.be, without the part before the @."))
+        return value
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Membership.Role.choices,
+        initial=Membership.Role.MEMBER,
+        help_text=_("Owners can invite and remove members; members can work on the organisation's applications."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Send invitation"))
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
