@@ -61,15 +61,25 @@ class Application(models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     requested_amount = models.DecimalField(
-        _("requested grant"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("requested grant"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     other_funding = models.DecimalField(
-        _("other funding"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        _("other funding"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     own_contribution = models.DecimalField(
-        _("own contribution"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        _("own contribution"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     waiver_motivation = models.TextField(_("motivation for a co-financing waiver"), blank=True)
@@ -127,8 +137,12 @@ class Application(models.Model):
 class Partner(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="partners")
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation in the portal"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="partnerships",
+        Organisation,
+        verbose_name=_("organisation in the portal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="partnerships",
     )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
@@ -139,7 +153,11 @@ class Partner(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     budget_share = models.DecimalField(
-        _("share of the budget"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("share of the budget"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     order = models.PositiveSmallIntegerField(default=0)
@@ -207,13 +225,19 @@ class Answer(models.Model):
 
 def attachment_path(instance, filename):
     # The stored name never contains the user's file name; the original is kept in a field.
-    return f"attachments/{instance.application.call_id}/{instance.application_id}/{instance.sha256[:16]}-{instance.uuid}"
+    return (
+        f"attachments/{instance.application.call_id}/{instance.application_id}/{instance.sha256[:16]}-{instance.uuid}"
+    )
 
 
 class Attachment(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     document = models.ForeignKey(
-        RequiredDocument, verbose_name=_("document"), null=True, blank=True, on_delete=models.PROTECT,
+        RequiredDocument,
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="attachments",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices, default=DocumentKind.OTHER)

@@ -205,9 +205,12 @@ def section_labels() -> dict[str, str]:
 
 def budget_totals(application: Application) -> dict[str, Decimal]:
     """Totals per category and overall (computed, never typed)."""
+    from .models import BudgetCategory
+
     per_category: dict[str, Decimal] = {}
     for line in application.budget_lines.all():
-        per_category[line.category] = per_category.get(line.category, Decimal("0")) + line.amount
+        label = str(BudgetCategory(line.category).label) if line.category in BudgetCategory.values else line.category
+        per_category[label] = per_category.get(label, Decimal("0")) + line.amount
     total = sum(per_category.values(), Decimal("0"))
     funding = (application.requested_amount or Decimal("0")) + application.other_funding + application.own_contribution
     return {"per_category": per_category, "total": total, "funding": funding}

@@ -364,14 +364,25 @@ def remove_attachment(attachment: Attachment, *, by: User, now=None) -> None:
 
 
 @transaction.atomic
-def submit(application: Application, *, by: User, now: datetime | None = None) -> Application:
+def submit(
+    application: Application, *, by: User, now: datetime | None = None, version: int | None = None
+) -> Application:
     """Submit a draft (or resubmit an incomplete application): checks the deadline, the
     eligibility and completeness, assigns the gap-free reference once; a repeated submit of an
-    already submitted application changes nothing. The receipt goes out after commit."""
+    already submitted application changes nothing. With `version` (the version the applicant
+    reviewed), content changed since then is not submitted unseen. The receipt goes out after
+    commit (outbox)."""
     now = now or timezone.now()
     application = _locked(application)
     if application.status == Status.SUBMITTED:
         return application  # double click or retry: one submission, one reference
+    if version is not None and int(version) != application.version:
+        raise StaleVersion(
+            _(
+                "This application was changed in another window or by another member of your organisation "
+                "since you opened this page. Check the content below and submit again."
+            )
+        )
     transition = Transition.RESUBMIT if application.status == Status.INCOMPLETE else Transition.SUBMIT
     workflow.ensure_allowed(application, transition, by=by, now=now)
     application.reference = application.reference or references.next_for(application.call)
