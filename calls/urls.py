@@ -1,7 +1,11 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "calls"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="calls/home.html"), name="home"),
+    path("", views.HomeView.as_view(), name="home"),
+    path("calls/", views.CallListView.as_view(), name="list"),
+    path("calls/<slug:slug>/", views.CallDetailView.as_view(), name="detail"),
+    path("calls/<slug:slug>/eligibility/", views.EligibilityView.as_view(), name="eligibility"),
 ]
