@@ -91,7 +91,8 @@ class ReviewerFacts:
     id: int
     organisation_ids: frozenset[int] = frozenset()
     kbos: frozenset[str] = frozenset()
-    email_domain: str = ""
+    # The reviewer's own e-mail domain and those of their organisations.
+    email_domains: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def tie(reviewer: ReviewerFacts, application: ApplicationFacts) -> str | None:
         return "organisation"
     if reviewer.kbos & application.kbos:
         return "kbo"
-    if reviewer.email_domain and reviewer.email_domain in application.email_domains:
+    if (reviewer.email_domains - {""}) & application.email_domains:
         return "email_domain"
     return None
 

@@ -3,7 +3,8 @@ conflict of interest; before that only its title, acronym, lead organisation and
 
 import rules
 
-from applications.rules import can_view_application
+from applications.rules import can_view_application, manages_call_of
+from calls.rules import is_admin
 
 from .models import Assignment
 
@@ -27,3 +28,31 @@ def is_assigned_without_conflict(user, application):
 rules.set_perm("applications.view_application", can_view_application | is_assigned_without_conflict)
 rules.add_perm("reviews.declare_interest", rules.is_authenticated & is_assigned)
 rules.add_perm("reviews.review_application", rules.is_authenticated & is_assigned_without_conflict)
+
+
+@rules.predicate
+def sees_other_reviews_by_call_setting(user, application):
+    """A cleared reviewer sees the other reviews per the call's setting: never, once their own
+    review is submitted, or always."""
+    from calls.models import ReviewVisibility
+
+    if application is None or not user.is_authenticated:
+        return False
+    visibility = application.call.review_visibility
+    if visibility == ReviewVisibility.ALWAYS:
+        return True
+    if visibility == ReviewVisibility.AFTER_OWN:
+        return (
+            Assignment.objects.cleared()
+            .filter(application=application, reviewer_id=user.pk, review__submitted_at__isnull=False)
+            .exists()
+        )
+    return False
+
+
+# Managers of the call and administrators always see every review; reviewers per call setting.
+rules.add_perm(
+    "reviews.view_other_reviews",
+    rules.is_authenticated
+    & (manages_call_of | is_admin | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
+)

@@ -34,7 +34,9 @@ def app(id, *, lead=None, kbo="", domain="", partners=(), partner_kbos=(), partn
 
 
 def reviewer(id, *, orgs=(), kbos=(), domain=""):
-    return ReviewerFacts(id=id, organisation_ids=frozenset(orgs), kbos=frozenset(kbos), email_domain=domain)
+    return ReviewerFacts(
+        id=id, organisation_ids=frozenset(orgs), kbos=frozenset(kbos), email_domains=frozenset({domain} - {""})
+    )
 
 
 def loads(result):
@@ -167,9 +169,7 @@ def _independent(rev: ReviewerFacts, application: ApplicationFacts) -> bool:
     orgs = {application.lead_organisation_id, *application.partner_organisation_ids} - {None}
     kbos = {application.lead_kbo, *application.partner_kbos} - {""}
     domains = {application.lead_email_domain, *application.partner_email_domains} - {""}
-    return not (
-        set(rev.organisation_ids) & orgs or set(rev.kbos) & kbos or (rev.email_domain and rev.email_domain in domains)
-    )
+    return not (set(rev.organisation_ids) & orgs or set(rev.kbos) & kbos or set(rev.email_domains) & domains)
 
 
 def _min_cost_max_flow(n, edges, source, sink):
@@ -258,7 +258,7 @@ def pools(draw):
             id=100 + j,
             organisation_ids=frozenset(draw(st.lists(st.sampled_from(ORGS), max_size=1))),
             kbos=frozenset(draw(st.lists(st.sampled_from(KBOS), max_size=1))),
-            email_domain=draw(maybe(DOMAINS)),
+            email_domains=frozenset(draw(st.lists(st.sampled_from(DOMAINS), max_size=2))),
         )
         for j in range(1, n_revs + 1)
     ]
