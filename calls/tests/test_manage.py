@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from calls.models import Call, CallRole, Criterion, DeadlineChange, EligibilityRule, Objective, Question
 from calls.tests.factories import CallRoleFactory, CriterionFactory, ObjectiveFactory, QuestionFactory
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -299,6 +299,8 @@ def test_managing_the_reviewer_pool(client, manager, call):
     url = reverse("manage_calls:roles", args=[call.slug])
     assert client.post(url, {"email": "Beoordelaar@example.org", "role": "reviewer"}).status_code == 302
     role = CallRole.objects.get(call=call, user=colleague, role="reviewer")
+    notification = Notification.objects.get(recipient=colleague, template="calls_role_added")
+    assert call.title_nl in notification.subject and "beoordelaar" in notification.subject
     response = client.post(url, {"email": "niemand@example.org", "role": "reviewer"})
     assert response.status_code == 200 and "error-summary" in response.content.decode()
     client.post(reverse("manage_calls:remove_role", args=[call.slug, role.pk]))
