@@ -7,6 +7,7 @@ With DJANGO_DEBUG off the process refuses to start without a secret key and allo
 from datetime import timedelta
 from pathlib import Path
 
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env
@@ -217,7 +218,15 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = "nl"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("nl", "en")
 
 # --- E-mail -----------------------------------------------------------------------------
-vars().update(env.dj_email_url("EMAIL_URL", "consolemail://"))
+# dj-email-url knows console://, file://, memory://, dummy:// and smtp(s)://; the README's
+# consolemail:// (django-environ's spelling) means the same. An unknown scheme must fail loudly:
+# without EMAIL_BACKEND Django would silently fall back to SMTP on localhost.
+_EMAIL_SCHEME_ALIASES = {"consolemail": "console", "filemail": "file", "memorymail": "memory", "dummymail": "dummy"}
+_scheme, _sep, _rest = (env.str("EMAIL_URL", "") or "console://").partition("://")
+_email = dj_email_url.parse(f"{_EMAIL_SCHEME_ALIASES.get(_scheme, _scheme)}://{_rest}")
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured(f"EMAIL_URL has an unknown scheme {_scheme!r}; use smtp://, console://, file://, …")
+vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Oproep <noreply@oproep.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000")

@@ -1,7 +1,17 @@
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Membership
 from accounts.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth counts requests per client in the cache (e.g. 30 logins a minute); tests post
+    many logins from the same address, so each test starts with empty counters."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

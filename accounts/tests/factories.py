@@ -27,6 +27,15 @@ class UserFactory(DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """A verified primary e-mail address, so the user can log in through allauth
+        (ACCOUNT_EMAIL_VERIFICATION is mandatory). `UserFactory(verified_email=False)` skips it."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
 
 class OrganisationFactory(DjangoModelFactory):
     class Meta:
