@@ -78,7 +78,7 @@ def test_the_management_list_uses_a_fixed_number_of_queries(client, django_asser
         role = CallRoleFactory(user=manager, role=CallRole.Role.MANAGER)
         CallRoleFactory(call=role.call, role=CallRole.Role.MANAGER)  # a second manager, shown in the list
     client.force_login(manager)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(12):  # 8 today; headroom for the shared layout
         response = client.get(reverse("manage_calls:list"))
     assert response.content.decode().count('<th scope="row">') == count
 

@@ -140,7 +140,7 @@ def test_public_lists_use_a_fixed_number_of_queries(client, django_assert_max_nu
     for _i in range(count):
         call = CallFactory()
         ObjectiveFactory(call=call)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):  # 3 today; headroom for the shared layout
         response = client.get(reverse(url))
     assert response.status_code == 200
     assert response.content.decode().count("call-card") == count
@@ -148,7 +148,7 @@ def test_public_lists_use_a_fixed_number_of_queries(client, django_assert_max_nu
 
 def test_the_call_page_uses_a_fixed_number_of_queries(client, django_assert_max_num_queries, lb):
     DeadlineChangeFactory(call=lb)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(12):  # 7 today; headroom for the shared layout
         page(client, lb)
 
 
