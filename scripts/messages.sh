@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
 # Extract translatable strings: one catalogue per app (<app>/locale) and one for the project
-# (locale/: templates/ and portal/). Then fill in the Dutch msgstr of new entries.
+# (locale/: templates/ and portal/). Then fill in the Dutch msgstr of new entries and compile.
+# Runs makemessages from Python after django.setup() in the repository root: started from
+# inside an app folder, Python would import the app's rules.py/selectors.py instead of the
+# `rules` and `selectors` modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=$(pwd)/.venv/bin/python
-for app in accounts calls applications reviews; do
-  mkdir -p "$app/locale"
-  (cd "$app" && DJANGO_SETTINGS_MODULE=portal.settings_messages PYTHONPATH=.. $PY ../manage.py makemessages -l nl -l en --no-obsolete --ignore 'tests/*')
-done
-DJANGO_DEBUG=true $PY manage.py makemessages -l nl -l en --no-obsolete \
-  --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*' --ignore 'node_modules/*' \
-  --ignore 'accounts/*' --ignore 'calls/*' --ignore 'applications/*' --ignore 'reviews/*' --ignore '*/tests/*'
-$PY manage.py compile_catalogues 2>/dev/null || DJANGO_DEBUG=true $PY manage.py compile_catalogues
+.venv/bin/python - <<'PYEOF'
+import os
+
+import django
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings_messages"
+django.setup()
+from django.core.management import call_command
+
+root = os.getcwd()
+apps = ["accounts", "calls", "applications", "reviews"]
+for app in apps:
+    os.makedirs(os.path.join(root, app, "locale"), exist_ok=True)
+    os.chdir(os.path.join(root, app))
+    call_command("makemessages", locale=["nl", "en"], no_obsolete=True, ignore_patterns=["tests/*"], verbosity=0)
+os.chdir(root)
+ignore = [f"{app}/*" for app in apps] + [".venv/*", "var/*", "static/*", "node_modules/*", "*/tests/*"]
+call_command("makemessages", locale=["nl", "en"], no_obsolete=True, ignore_patterns=ignore, verbosity=0)
+call_command("compile_catalogues")
+PYEOF
