@@ -4,7 +4,6 @@ applications at each stage."""
 from datetime import timedelta
 from decimal import Decimal
 
-import factory
 import pytest
 from django.utils import timezone
 
@@ -62,9 +61,6 @@ def reviewer(make_reviewer):
     return make_reviewer(email="reviewer@universiteit.be")
 
 
-_reference = factory.Sequence(lambda n: n)
-
-
 @pytest.fixture
 def make_application(call):
     """An application of `call` in `status` (submitted ones get a reference and a submission time)."""
@@ -111,3 +107,13 @@ def assign(manager):
 @pytest.fixture
 def organisation_factory(db):
     return OrganisationFactory
+
+
+@pytest.fixture
+def en(client, settings):
+    """English for this test: messages from services and the pages the client fetches."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
