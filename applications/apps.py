@@ -7,8 +7,9 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
-        from calls.signals import demo_seeded
+        from calls.signals import deadline_changed, demo_seeded
 
         from . import signals
 
         demo_seeded.connect(signals.on_demo_seeded, dispatch_uid="applications-demo")
+        deadline_changed.connect(signals.on_deadline_changed, dispatch_uid="applications-deadline-changed")

@@ -1,4 +1,4 @@
-"""Receivers of signals sent by upstream apps."""
+"""Receivers of signals sent by upstream apps (connected in apps.py)."""
 
 
 def on_demo_seeded(sender, **kwargs):
@@ -6,3 +6,11 @@ def on_demo_seeded(sender, **kwargs):
     from . import demo
 
     demo.seed(**kwargs)
+
+
+def on_deadline_changed(sender, *, call, change, **kwargs):
+    """A call's deadline moved: everyone with a draft in it is told (inside the caller's
+    transaction, so the e-mails are queued only if the change commits)."""
+    from . import services
+
+    services.notify_deadline_changed(call, change)
