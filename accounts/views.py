@@ -74,7 +74,8 @@ class OrganisationDetailView(OrganisationMixin, TemplateView):
         context.update(
             can_manage=can_manage,
             can_change=can_manage and user.has_perm("accounts.change_organisation", organisation),
-            memberships=organisation.memberships.select_related("user").order_by("role", "user__email"),
+            # Owners first ("owner" sorts after "member").
+            memberships=organisation.memberships.select_related("user").order_by("-role", "user__email"),
         )
         if can_manage:
             context.update(
