@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import kbo
@@ -21,22 +22,26 @@ def _helper(submit_label) -> FormHelper:
 
 
 class OrganisationForm(forms.ModelForm):
+    # The model stores the normalised 10 digits; people type "BE 0123.456.749", so the form
+    # takes up to 20 characters and normalises them in clean_kbo_number.
+    kbo_number = forms.CharField(
+        label=capfirst(Organisation._meta.get_field("kbo_number").verbose_name),
+        help_text=Organisation._meta.get_field("kbo_number").help_text,
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Organisation
         fields = ["name", "kind", "kbo_number", "address", "website", "email_domain"]
-        widgets = {
-            "address": forms.Textarea(attrs={"rows": 3}),
-            # Room for the formatted form "BE 0123.456.749"; the stored number has 10 digits.
-            "kbo_number": forms.TextInput(attrs={"maxlength": 20, "inputmode": "numeric", "autocomplete": "off"}),
-        }
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, submit_label=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The model field allows 10 characters (the normalised number); people type dots and spaces.
-        self.fields["kbo_number"].max_length = 20
-        self.fields["kbo_number"].validators = []
+        if self.instance.kbo_number and not self.is_bound:
+            self.initial["kbo_number"] = kbo.display(self.instance.kbo_number)
         self.fields["kind"].choices = [("", _("Choose a kind"))] + list(self.fields["kind"].choices)[1:]
         self.helper = _helper(submit_label or _("Save"))
 
