@@ -20,6 +20,7 @@ urlpatterns = [
     path("applications/", include("applications.urls")),
     path("review/", include("reviews.urls_review")),
     path("funded/", include("reviews.urls_funded")),
+    path("evaluation/", include("reviews.urls_summary")),
     path("api/v1/", include("portal.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

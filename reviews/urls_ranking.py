@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+"""Ranking and decisions of one call, mounted at /manage/calls/<slug>/ (namespace `ranking`)."""
+
+from django.urls import path
+
+from . import views_ranking as views
 
 app_name = "ranking"
-urlpatterns: list = []
+urlpatterns = [
+    path("ranking/", views.RankingView.as_view(), name="ranking"),
+    path("ranking/<int:pk>/grant/", views.GrantView.as_view(), name="grant"),
+    path("ranking/export.csv", views.ExportCsvView.as_view(), name="export_csv"),
+    path("ranking/export.xlsx", views.ExportXlsxView.as_view(), name="export_xlsx"),
+    path("ranking/apply/", views.ApplyProposalView.as_view(), name="apply"),
+    path("decisions/", views.DecisionListView.as_view(), name="decisions"),
+    path("decisions/<int:pk>/", views.DecideView.as_view(), name="decide"),
+    path("decisions/publish/", views.PublishView.as_view(), name="publish"),
+    path("decisions/emails/", views.EmailTemplateListView.as_view(), name="emails"),
+    path("decisions/emails/<str:outcome>/<str:language>/", views.EmailTemplateView.as_view(), name="email"),
+]

@@ -42,8 +42,10 @@ _submitted = iter(range(10_000_000))
 
 def application(call, *, requested="50000", submitted_at=None, objectives=(), **fields):
     """An application under review; submitted one minute after the previous one unless told."""
+    number = next(_submitted)
     if submitted_at is None:
-        submitted_at = call.closes_at - timedelta(days=10) + timedelta(minutes=next(_submitted))
+        submitted_at = call.closes_at - timedelta(days=10) + timedelta(minutes=number)
+    fields.setdefault("reference", f"{call.reference_prefix}-{submitted_at.year}-{number:05d}")
     app = ApplicationFactory(
         call=call,
         status=fields.pop("status", "in_review"),

@@ -1,0 +1,11 @@
+"""The applicant's evaluation summary, mounted at /evaluation/ (namespace `summary`)."""
+
+from django.urls import path
+
+from . import views_summary as views
+
+app_name = "summary"
+urlpatterns = [
+    path("<int:pk>/", views.SummaryView.as_view(), name="detail"),
+    path("<int:pk>/letter.pdf", views.LetterView.as_view(), name="letter"),
+]

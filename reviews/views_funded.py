@@ -1,0 +1,109 @@
+"""Funded projects, public: every published award across calls, and a CSV in the layout of the
+Flemish subsidy register's quarterly publication. Only organisations appear: no natural
+person's name or e-mail address is ever read here."""
+
+import csv
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import ListView
+
+from applications.models import Status
+from calls.models import Call
+
+from .models import Decision
+
+# The subsidy register's columns, in Dutch whatever the page language: it is a fixed layout.
+REGISTER_COLUMNS = [
+    "begunstigde",
+    "KBO-nummer",
+    "project",
+    "oproep",
+    "verstrekker",
+    "toegekend bedrag",
+    "startdatum",
+    "einddatum",
+    "beslissingsdatum",
+]
+
+
+def funded_projects() -> QuerySet[Decision]:
+    """Published awards of applications that are awarded, newest decision first."""
+    return (
+        Decision.objects.filter(
+            outcome=Decision.Outcome.AWARD,
+            published_at__isnull=False,
+            application__status=Status.AWARDED,
+            application__decision_published_at__isnull=False,
+        )
+        .select_related("application__call", "application__lead_organisation")
+        .order_by("-published_at", "application__lead_organisation__name", "pk")
+    )
+
+
+class FundedListView(ListView):
+    template_name = "reviews/funded_list.html"
+    context_object_name = "awards"
+    paginate_by = 25
+
+    def get_queryset(self):
+        awards = funded_projects()
+        self.call = None
+        slug = self.request.GET.get("call")
+        if slug:
+            self.call = Call.objects.published().filter(slug=slug).first()
+            awards = awards.filter(application__call=self.call) if self.call else awards.none()
+        return awards
+
+    def get_context_data(self, **kwargs):
+        calls = Call.objects.published().filter(
+            applications__decision__outcome=Decision.Outcome.AWARD,
+            applications__decision__published_at__isnull=False,
+        )
+        return super().get_context_data(
+            calls=calls.distinct().order_by("-closes_at"), selected_call=self.call, **kwargs
+        )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def register_amount(value) -> str:
+    """45000.5 → "45000,50": the decimal comma Belgian spreadsheets expect with ';'."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def register_rows(awards):
+    yield REGISTER_COLUMNS
+    for award in awards:
+        application = award.application
+        organisation = application.lead_organisation
+        yield [
+            organisation.name,
+            organisation.kbo_display if organisation.kbo_number else "",
+            application.title,
+            application.call.title_nl or application.call.title,
+            application.call.funder_nl or application.call.funder,
+            register_amount(award.granted_amount or 0),
+            application.start_date.isoformat() if application.start_date else "",
+            application.end_date.isoformat() if application.end_date else "",
+            timezone.localdate(award.published_at).isoformat(),
+        ]
+
+
+class FundedCsvView(View):
+    def get(self, request):
+        writer = csv.writer(_Echo(), delimiter=";")
+        lines = (writer.writerow(row) for row in register_rows(funded_projects().iterator(chunk_size=500)))
+
+        def with_bom():
+            yield "\ufeff"
+            yield from lines
+
+        response = StreamingHttpResponse(with_bom(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="gesubsidieerde-projecten.csv"'
+        return response

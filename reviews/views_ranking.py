@@ -1,0 +1,488 @@
+"""Staff pages of a call's ranking and decisions: the ranking with its funding line and what-if
+amounts, the exports of the scores, recording and publishing decisions, and the decision
+e-mails. Every page needs `calls.manage_call` on the call (else 404)."""
+
+import csv
+import tempfile
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import TemplateView
+
+from applications.models import Application
+from applications.workflow import TransitionError
+from calls.models import Call
+from portal import audit
+
+from . import decisions
+from .forms_decisions import DecisionForm, EmailTemplateForm, GrantForm
+from .models import Decision, DecisionEmailTemplate
+from .ranking import RANKED_STATUSES, Row, propose_grant, ranking_for
+from .scoring import one_decimal
+
+
+class ManagedCallMixin(LoginRequiredMixin):
+    """Loads the call of the URL; a user who may not manage it gets a 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.call = get_object_or_404(Call, slug=kwargs["slug"])
+        if not request.user.has_perm("calls.manage_call", self.call):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(call=self.call, **kwargs)
+
+    def ranked_application(self, pk) -> Application:
+        return get_object_or_404(
+            Application.objects.select_related("call", "lead_organisation"),
+            pk=pk,
+            call=self.call,
+            status__in=RANKED_STATUSES,
+        )
+
+
+# --- ranking ------------------------------------------------------------------------------
+
+
+class RankingView(ManagedCallMixin, TemplateView):
+    template_name = "reviews/ranking.html"
+
+    def get_context_data(self, grant_forms=None, **kwargs):
+        ranking = ranking_for(self.call)
+        return super().get_context_data(ranking=ranking, grant_forms=grant_forms or {}, **kwargs)
+
+
+class GrantView(ManagedCallMixin, View):
+    """What-if: store a granted amount and answer with the re-rendered ranking (the table
+    fragment for HTMX, the whole page otherwise)."""
+
+    def post(self, request, slug, pk):
+        application = self.ranked_application(pk)
+        form = GrantForm(request.POST, application=application)
+        if form.is_valid():
+            try:
+                propose_grant(application, amount=form.cleaned_data["amount"], by=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+        if form.is_valid():
+            if not request.htmx:
+                messages.success(
+                    request,
+                    _("The granted amount of %(application)s is now part of the ranking.")
+                    % {"application": application},
+                )
+                return HttpResponseRedirect(reverse("ranking:ranking", args=[self.call.slug]) + f"#row-{pk}")
+            grant_forms = {}
+        else:
+            grant_forms = {application.pk: form}
+        context = {"call": self.call, "ranking": ranking_for(self.call), "grant_forms": grant_forms}
+        template = "reviews/ranking_table.html" if request.htmx else "reviews/ranking.html"
+        # HTMX swaps only successful responses, so an error comes back as 200 with the errors
+        # in the fragment; the plain form post answers 422 with the whole page.
+        status = 200 if form.is_valid() or request.htmx else 422
+        return TemplateResponse(request, template, context, status=status)
+
+
+def export_rows(ranking):
+    """The rows of the score exports: one header and one line per application, the same
+    figures as the ranking page (all from `scoring.scored`)."""
+    header = [
+        _("Rank"),
+        _("Reference"),
+        _("Organisation"),
+        _("Title"),
+    ]
+    figures = [_("score"), _("mean"), _("median"), _("minimum"), _("maximum"), _("disagreement")]
+    for criterion in ranking.criteria:
+        header += [f"{criterion.title}: {figure}" for figure in figures]
+    header += [
+        _("Total (%)"),
+        _("Passes"),
+        _("Submitted reviews"),
+        _("Reviews required"),
+        _("Requested amount"),
+        _("Granted amount"),
+        _("Running total"),
+        _("Proposal"),
+        _("Decision"),
+    ]
+    yield header
+    labels = {value: str(label) for value, label in Decision.Outcome.choices}
+    for row in ranking.rows:
+        app = row.application
+        line = [row.position or "", app.reference or "", app.lead_organisation.name, app.title]
+        for score in row.criteria:
+            if not score.applies:
+                line += [_("not applicable"), "", "", "", "", ""]
+                continue
+            line += [
+                _number(score.final),
+                _number(score.mean),
+                _number(score.median),
+                _number(score.minimum),
+                _number(score.maximum),
+                _("yes") if score.disagreement else _("no"),
+            ]
+        line += [
+            _number(one_decimal(row.total)),
+            _("yes") if row.passes else _("no"),
+            app.review_count,
+            ranking.call.reviews_required,
+            _number(row.requested),
+            _number(row.granted),
+            _number(row.running_total),
+            labels.get(row.proposed_outcome, ""),
+            labels.get(row.decision.outcome, "") if row.decision else "",
+        ]
+        yield line
+
+
+def _number(value):
+    """A figure without trailing zeros (3.666667, 4, 50000) and never in exponent notation."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    return Decimal(format(Decimal(value).normalize(), "f"))
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class ExportCsvView(ManagedCallMixin, View):
+    def get(self, request, slug):
+        ranking = ranking_for(self.call)
+        audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="csv")
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow([_cell(value) for value in line]) for line in export_rows(ranking))
+        response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.call.slug}-scores.csv"'
+        return response
+
+
+def _with_bom(lines):
+    yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
+    yield from lines
+
+
+def _cell(value):
+    return str(value) if value is not None else ""
+
+
+class ExportXlsxView(ManagedCallMixin, View):
+    def get(self, request, slug):
+        from openpyxl import Workbook
+
+        ranking = ranking_for(self.call)
+        audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="xlsx")
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=_("Scores")[:31])
+        for line in export_rows(ranking):
+            sheet.append([float(v) if isinstance(v, Decimal) else v for v in line])
+        spool = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+        workbook.save(spool)
+        spool.seek(0)
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=f"{self.call.slug}-scores.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+class ApplyProposalView(ManagedCallMixin, TemplateView):
+    """Confirm, then decide every undecided application as the ranking proposes."""
+
+    template_name = "reviews/ranking_apply.html"
+
+    def get_context_data(self, **kwargs):
+        ranking = ranking_for(self.call)
+        undecided = [row for row in [*ranking.passing, *ranking.failing] if row.decision is None]
+        return super().get_context_data(
+            ranking=ranking,
+            to_award=[r for r in undecided if r.proposed_outcome == Decision.Outcome.AWARD],
+            to_reserve=[r for r in undecided if r.proposed_outcome == Decision.Outcome.RESERVE],
+            to_reject=[r for r in undecided if r.proposed_outcome == Decision.Outcome.REJECT],
+            **kwargs,
+        )
+
+    def post(self, request, slug):
+        try:
+            applied = decisions.apply_proposal(self.call, by=request.user)
+        except (TransitionError, ValidationError) as error:
+            messages.error(request, _("The proposal could not be applied: %(reason)s") % {"reason": _reason(error)})
+            return HttpResponseRedirect(reverse("ranking:apply", args=[slug]))
+        messages.success(
+            request,
+            _(
+                "Decisions recorded: %(awarded)s awarded, %(reserved)s on the reserve list, %(rejected)s rejected. "
+                "Applicants see nothing until you publish."
+            )
+            % {"awarded": len(applied.awarded), "reserved": len(applied.reserved), "rejected": len(applied.rejected)},
+        )
+        return HttpResponseRedirect(reverse("ranking:decisions", args=[slug]))
+
+
+def _reason(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+class DecisionListView(ManagedCallMixin, TemplateView):
+    template_name = "reviews/decision_list.html"
+
+    def get_context_data(self, **kwargs):
+        ranking = ranking_for(self.call)
+        rows = ranking.rows
+        unpublished = [r for r in rows if r.decision is not None and r.decision.published_at is None]
+        return super().get_context_data(
+            ranking=ranking,
+            rows=rows,
+            unpublished=unpublished,
+            undecided=[r for r in rows if r.decision is None],
+            **kwargs,
+        )
+
+
+class DecideView(ManagedCallMixin, TemplateView):
+    """Record or change the decision on one application; award a published reserve one."""
+
+    template_name = "reviews/decision_form.html"
+
+    def setup_row(self, pk) -> Row:
+        application = self.ranked_application(pk)
+        ranking = ranking_for(self.call)
+        row = next((r for r in ranking.rows if r.application.pk == application.pk), None)
+        if row is None:
+            raise Http404
+        return ranking, row
+
+    def outcomes(self, row):
+        decision = row.decision
+        if decision is not None and decision.published_at is not None:
+            return [Decision.Outcome.AWARD] if decision.outcome == Decision.Outcome.RESERVE else []
+        return list(Decision.Outcome.values)
+
+    def initial(self, row):
+        if row.decision is not None and row.decision.published_at is None:
+            return {
+                "outcome": row.decision.outcome,
+                "granted_amount": row.decision.granted_amount,
+                "motivation": row.decision.motivation,
+            }
+        outcome = row.proposed_outcome or Decision.Outcome.AWARD
+        if row.decision is not None:  # a published reserve decision: the form awards it
+            outcome = Decision.Outcome.AWARD
+        return {
+            "outcome": outcome,
+            "granted_amount": row.granted,
+            "motivation": decisions.default_motivation(row.application, outcome, row) if row.scored else "",
+        }
+
+    def get(self, request, slug, pk):
+        ranking, row = self.setup_row(pk)
+        outcomes = self.outcomes(row)
+        form = DecisionForm(initial=self.initial(row), outcomes=outcomes) if outcomes else None
+        return self.render_to_response(self.get_context_data(ranking=ranking, row=row, form=form))
+
+    def post(self, request, slug, pk):
+        ranking, row = self.setup_row(pk)
+        outcomes = self.outcomes(row)
+        if not outcomes:
+            raise Http404
+        form = DecisionForm(request.POST, outcomes=outcomes)
+        if form.is_valid():
+            data = form.cleaned_data
+            reserve_award = row.decision is not None and row.decision.published_at is not None
+            try:
+                if reserve_award:
+                    decisions.award_reserve(
+                        row.application,
+                        granted_amount=data["granted_amount"],
+                        motivation=data["motivation"],
+                        by=request.user,
+                    )
+                else:
+                    decisions.decide(
+                        row.application,
+                        outcome=data["outcome"],
+                        granted_amount=data["granted_amount"],
+                        motivation=data["motivation"],
+                        by=request.user,
+                    )
+            except ValidationError as error:
+                form.add_error(None, error)
+            except TransitionError as error:
+                form.add_error(None, str(error))
+            else:
+                if reserve_award:
+                    text = _("%(application)s is awarded; the applicant has been notified.")
+                else:
+                    text = _("The decision on %(application)s is recorded. It stays unpublished until you publish.")
+                messages.success(request, text % {"application": row.application})
+                return HttpResponseRedirect(reverse("ranking:decisions", args=[slug]))
+        return self.render_to_response(self.get_context_data(ranking=ranking, row=row, form=form), status=422)
+
+
+class PublishView(ManagedCallMixin, TemplateView):
+    template_name = "reviews/decision_publish.html"
+
+    def get_context_data(self, **kwargs):
+        pending = (
+            Decision.objects.filter(application__call=self.call, published_at__isnull=True)
+            .select_related("application__lead_organisation")
+            .order_by("outcome", "application__reference")
+        )
+        undecided = self.call.applications.filter(status="in_review").count()
+        return super().get_context_data(pending=pending, undecided=undecided, **kwargs)
+
+    def post(self, request, slug):
+        try:
+            count = decisions.publish(self.call, by=request.user)
+        except TransitionError as error:
+            messages.error(request, _("Publishing failed: %(reason)s") % {"reason": error})
+            return HttpResponseRedirect(reverse("ranking:publish", args=[slug]))
+        if count:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s decision published; the applicant has been e-mailed.",
+                    "%(count)s decisions published; the applicants have been e-mailed.",
+                    count,
+                )
+                % {"count": count},
+            )
+        else:
+            messages.info(request, _("There was nothing to publish."))
+        return HttpResponseRedirect(reverse("ranking:decisions", args=[slug]))
+
+
+# --- decision e-mails ---------------------------------------------------------------------
+
+
+class EmailTemplateListView(ManagedCallMixin, TemplateView):
+    template_name = "reviews/decision_emails.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        own = {(t.outcome, t.language): t for t in DecisionEmailTemplate.objects.filter(call=self.call)}
+        entries = [
+            {
+                "outcome": outcome,
+                "outcome_label": label,
+                "language": code,
+                "language_label": name,
+                "customised": (outcome, code) in own,
+            }
+            for outcome, label in Decision.Outcome.choices
+            for code, name in settings.LANGUAGES
+        ]
+        return super().get_context_data(entries=entries, **kwargs)
+
+
+class EmailTemplateView(ManagedCallMixin, TemplateView):
+    """Edit one decision e-mail (outcome × language), preview it with a real or an example
+    decision, or go back to the default."""
+
+    template_name = "reviews/decision_email_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        from django.conf import settings
+
+        if kwargs["outcome"] not in Decision.Outcome.values or kwargs["language"] not in dict(settings.LANGUAGES):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def context(self, form, preview=None, **kwargs):
+        outcome, language = self.kwargs["outcome"], self.kwargs["language"]
+        _subject, _body, own = decisions.template_for(self.call, outcome, language)
+        return self.get_context_data(
+            form=form,
+            preview=preview,
+            outcome_label=Decision.Outcome(outcome).label,
+            language=language,
+            customised=own is not None,
+            **kwargs,
+        )
+
+    def get(self, request, slug, outcome, language):
+        subject, body, _own = decisions.template_for(self.call, outcome, language)
+        form = EmailTemplateForm(initial={"subject": subject, "body": body})
+        return self.render_to_response(self.context(form, preview=self.preview(subject, body)))
+
+    def post(self, request, slug, outcome, language):
+        if "reset" in request.POST:
+            decisions.reset_email_template(self.call, outcome=outcome, language=language, by=request.user)
+            messages.success(request, _("The default message is used again."))
+            return HttpResponseRedirect(request.path)
+        form = EmailTemplateForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.context(form), status=422)
+        subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
+        if "preview" in request.POST:
+            return self.render_to_response(self.context(form, preview=self.preview(subject, body)))
+        try:
+            decisions.save_email_template(
+                self.call, outcome=outcome, language=language, subject=subject, body=body, by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.render_to_response(self.context(form), status=422)
+        messages.success(request, _("The message is saved; it is used when decisions are published."))
+        return HttpResponseRedirect(request.path)
+
+    def preview(self, subject, body):
+        """The message as an applicant would get it, for a real decision of this outcome when
+        there is one, else for an example."""
+        outcome, language = self.kwargs["outcome"], self.kwargs["language"]
+        decision = (
+            Decision.objects.filter(application__call=self.call, outcome=outcome)
+            .select_related("application__call", "application__lead_organisation")
+            .first()
+        )
+        example = example_context(self.call, outcome, language)
+        if decision is not None:
+            context = {**decisions.email_context(decision, None, language), "applicant": example["applicant"]}
+        else:
+            context = example
+        rendered_subject, rendered_body = decisions.render_template(subject, body, context)
+        return {"subject": rendered_subject, "body": rendered_body, "example": decision is None}
+
+
+def example_context(call, outcome, language):
+    from django.conf import settings
+    from django.utils import translation
+
+    from portal.formatting import money
+
+    with translation.override(language):
+        return {
+            "applicant": _("Jan Peeters"),
+            "organisation": _("Municipality of Example"),
+            "title": _("Example project"),
+            "reference": f"{call.reference_prefix}-{timezone.now().year}-0001",
+            "call": call.title,
+            "granted_amount": money(Decimal("50000"), language) if outcome == Decision.Outcome.AWARD else "",
+            "motivation": _("The motivation of the decision appears here."),
+            "summary_url": settings.SITE_URL.rstrip("/") + "/evaluation/1/",
+        }

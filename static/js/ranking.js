@@ -1,0 +1,51 @@
+// Ranking page: the bar chart of totals, redrawn whenever HTMX swaps in a new ranking table,
+// and focus kept on the amount a manager just changed. The page works without it.
+(function () {
+  "use strict";
+
+  var chart = null;
+  var lastInputId = null;
+  var COLOURS = { funded: "#198754", reserve: "#0a58ca", failing: "#6c757d" };
+
+  function chartData() {
+    var script = document.getElementById("ranking-chart-data");
+    return script ? JSON.parse(script.textContent) : null;
+  }
+
+  function draw() {
+    var canvas = document.getElementById("ranking-chart");
+    var data = chartData();
+    if (!canvas || !data || typeof Chart === "undefined") return;
+    var colours = data.status.map(function (s) { return COLOURS[s] || COLOURS.failing; });
+    if (chart) {
+      chart.data.labels = data.labels;
+      chart.data.datasets[0].data = data.totals;
+      chart.data.datasets[0].backgroundColor = colours;
+      chart.update();
+      return;
+    }
+    chart = new Chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: [{ data: data.totals, backgroundColor: colours }] },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false } },
+        scales: { y: { min: 0, max: 100, title: { display: true, text: "%" } } }
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", draw);
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var input = evt.detail.elt && evt.detail.elt.querySelector && evt.detail.elt.querySelector("input[name=amount]");
+    lastInputId = input ? input.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    draw();
+    if (lastInputId) {
+      var input = document.getElementById(lastInputId);
+      if (input) input.focus();
+    }
+  });
+})();
