@@ -64,18 +64,14 @@ def reviewer(make_reviewer):
 @pytest.fixture
 def make_application(call):
     """An application of `call` in `status` (submitted ones get a reference and a submission time)."""
-    counter = {"n": 0}
 
     def make(status="in_review", *, objectives=(), partners=0, call_=None, **fields):
-        counter["n"] += 1
         target = call_ or call
-        application = ApplicationFactory(
-            call=target,
-            status=status,
-            reference=f"{target.reference_prefix}-2026-{ApplicationFactory._meta.model.objects.count() + 1:04d}",
-            submitted_at=timezone.now() - timedelta(days=1),
-            **fields,
+        fields.setdefault(
+            "reference", f"{target.reference_prefix}-2026-{ApplicationFactory._meta.model.objects.count() + 1:04d}"
         )
+        fields.setdefault("submitted_at", timezone.now() - timedelta(days=1))
+        application = ApplicationFactory(call=target, status=status, **fields)
         if objectives:
             application.objectives.set(objectives)
         for _ in range(partners):
