@@ -521,8 +521,8 @@ def application_detail(request, pk):
         "can_withdraw": is_member and workflow.allowed(application, Transition.WITHDRAW, by=user),
         "has_receipt": _has_receipt(application),
         "unread": Message.objects.filter(application=application, from_staff=not staff, read_at__isnull=True).count(),
-        "sections": selectors.sections_for(application, findings) if is_member and findings is not None else [],
         "findings": findings,
+        "labels": selectors.section_labels(),
     }
     return render(request, "applications/detail.html", context)
 

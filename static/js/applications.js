@@ -1,4 +1,5 @@
-// Application form pages: progressive enhancement only (HTMX autosave is declared in the markup).
+// Application form pages: progressive enhancement only. Autosave itself is declared in the
+// markup (hx-post on the section form); this file keeps it from racing the "Save" button.
 (function () {
   "use strict";
 
@@ -8,16 +9,61 @@
     if (target) target.focus();
   }
 
-  // Tell the reader that typing is being saved (the status region is aria-live).
+  function autosaveForm(el) {
+    return el && el.closest ? el.closest("form[hx-post]") : null;
+  }
+
+  // Every save carries the version it was made from. An autosave that is still on its way when
+  // the person presses "Save" would make that save look stale, so the submit waits for the
+  // autosave's answer (which brings the new version), and no autosave starts once a submit did.
+  function guardSubmit(form) {
+    form.addEventListener("submit", function (evt) {
+      if (form.dataset.autosaving === "1") {
+        evt.preventDefault();
+        form.dataset.submitAfterSave = evt.submitter ? evt.submitter.name || "save" : "save";
+        return;
+      }
+      form.dataset.submitting = "1";
+    });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = autosaveForm(evt.detail.elt);
+    if (!form) return;
+    if (form.dataset.submitting === "1") {
+      evt.preventDefault();
+      return;
+    }
+    form.dataset.autosaving = "1";
+  });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = autosaveForm(evt.detail.elt);
+    if (!form) return;
+    delete form.dataset.autosaving;
+    var pending = form.dataset.submitAfterSave;
+    if (pending) {
+      delete form.dataset.submitAfterSave;
+      var button = form.querySelector('button[name="' + pending + '"]');
+      form.dataset.submitting = "1";
+      if (form.requestSubmit) form.requestSubmit(button || undefined);
+      else form.submit();
+    }
+  });
+
+  // Tell the reader that what they type is not saved yet (the status region is aria-live).
   function markPending(evt) {
     var status = document.getElementById("autosave-status");
-    var form = evt.target && evt.target.closest ? evt.target.closest("form[hx-post]") : null;
-    if (status && form && form.dataset.pendingText) status.textContent = form.dataset.pendingText;
+    var form = autosaveForm(evt.target);
+    if (status && form && form.dataset.pendingText && form.dataset.submitting !== "1") {
+      status.textContent = form.dataset.pendingText;
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     focusAttention();
     document.querySelectorAll("form[hx-post]").forEach(function (form) {
+      guardSubmit(form);
       form.addEventListener("input", markPending);
     });
   });
