@@ -50,6 +50,9 @@ def seed(*, calls: dict, users: dict, **kwargs) -> None:
             _seed_des_demo(calls[DES_DEMO], users)
         if LB_2021 in calls:
             _seed_lb_2021(calls[LB_2021], users)
+    from . import demo_decisions  # the ranking's part (what-if amounts; nothing is decided)
+
+    demo_decisions.seed(calls=calls, users=users, **kwargs)
 
 
 def _step(value: Decimal, call) -> Decimal:
