@@ -215,7 +215,9 @@ def refusal(application: Application, transition: Transition, *, by, now: dateti
     row = row_for(transition)
     source = source_of(application)
     if source not in row.sources:
-        current = Status(source).label if source else _("not started")
+        # Never name an unpublished decision: the applicant sees "in review" until it is published.
+        shown = application.visible_status if row.actor == Actor.APPLICANT and source else source
+        current = Status(shown).label if shown else _("not started")
         return _("This is not possible for an application that is %(status)s.") % {"status": current}
     if not is_actor(by, application, row.actor):
         return _("You are not allowed to do this.")

@@ -50,3 +50,57 @@ def test_start_opens_the_existing_draft_instead_of_a_second_one(client, call, me
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert Application.objects.filter(call=call).count() == 1
+
+
+@pytest.mark.django_db
+def test_withdraw_with_a_reason_is_recorded_and_shown_in_the_history(client, complete, member):
+    from applications import services
+
+    application = services.submit(complete, by=member)
+    client.force_login(member)
+    url = reverse("applications:withdraw", args=[application.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": "Partner haakte af"}, follow=True)
+    application.refresh_from_db()
+    assert application.status == Status.WITHDRAWN
+    assert "Partner haakte af" in response.text
+
+
+@pytest.mark.django_db
+def test_an_unpublished_decision_stays_hidden_from_the_applicant(client, complete, member):
+    from applications import services
+    from calls.models import CallRole
+    from calls.tests.factories import CallRoleFactory
+
+    manager = CallRoleFactory(call=complete.call, role=CallRole.Role.MANAGER).user
+    application = services.mark_admissible(services.submit(complete, by=member), by=manager)
+    services.record_decision(application, status="rejected", by=manager)
+    client.force_login(member)
+    for url in (reverse("applications:list"), reverse("applications:detail", args=[application.pk])):
+        text = client.get(url).text
+        assert "in beoordeling" in text and "afgewezen" not in text
+    with pytest.raises(services.TransitionError) as refused:
+        services.withdraw(application, by=member)
+    assert "afgewezen" not in str(refused.value) and "rejected" not in str(refused.value)
+    services.publish_decision(application, by=manager)
+    assert "afgewezen" in client.get(reverse("applications:detail", args=[application.pk])).text
+
+
+@pytest.mark.django_db
+def test_a_file_question_is_answered_by_an_upload(client, draft, member, call):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.demo import minimal_pdf
+    from calls.tests.factories import QuestionFactory
+
+    question = QuestionFactory(call=call, kind="file", max_chars=None, text_nl="Voeg een logo toe")
+    client.force_login(member)
+    page = client.get(reverse("applications:section", args=[draft.pk, "attachments"]))
+    assert "Voeg een logo toe" in page.text
+    response = client.post(
+        reverse("applications:upload_answer", args=[draft.pk, question.pk]),
+        {"file": SimpleUploadedFile("logo.pdf", minimal_pdf())},
+    )
+    assert response.status_code == 302
+    answer = draft.answers.get(question=question)
+    assert answer.value["name"] == "logo.pdf" and answer.question_text == "Voeg een logo toe"
