@@ -77,6 +77,7 @@ def test_after_publication_the_applicant_reads_their_summary(evaluated, client):
 
     assert response.status_code == 200
     html = response.content.decode()
+    assert "Beslissing: subsidie toegekend" in html
     assert "Sterk lokaal verankerd project." in html
     assert "€ 35.000" in html
     assert "Relevant voor de gemeente (4)." in html and "Relevant voor de gemeente (5)." in html
