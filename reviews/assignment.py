@@ -21,6 +21,7 @@ Every application still short is reported with the reason.
 
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Domains shared by unrelated people (webmail, and the reserved documentation domains of the
 # demo accounts): an address there says nothing about which organisation someone belongs to.
@@ -70,18 +71,18 @@ class ApplicationFacts:
     partner_kbos: frozenset[str] = frozenset()
     partner_email_domains: frozenset[str] = frozenset()
 
-    @property
+    @cached_property  # computed once per application, however many reviewers are compared
     def organisation_ids(self) -> frozenset[int]:
         ids = set(self.partner_organisation_ids)
         if self.lead_organisation_id is not None:
             ids.add(self.lead_organisation_id)
         return frozenset(ids)
 
-    @property
+    @cached_property
     def kbos(self) -> frozenset[str]:
         return frozenset(k for k in {self.lead_kbo, *self.partner_kbos} if k)
 
-    @property
+    @cached_property
     def email_domains(self) -> frozenset[str]:
         return frozenset(d for d in {self.lead_email_domain, *self.partner_email_domains} if d)
 

@@ -137,12 +137,19 @@ def _state_filter(state: str) -> Q:
     }[state]
 
 
+REVIEWED_STATUSES = (Status.IN_REVIEW, Status.AWARDED, Status.RESERVE, Status.REJECTED)
+
+
+def _reviewers_work(reviewer) -> QuerySet[Assignment]:
+    # A declared conflict releases an assignment (it is gone for the reviewer); an application
+    # withdrawn or found inadmissible after assignment needs no review any more.
+    return Assignment.objects.active().filter(reviewer=reviewer, application__status__in=REVIEWED_STATUSES)
+
+
 def assignments_of(reviewer, state: str | None = None) -> QuerySet[Assignment]:
-    """The reviewer's active assignments (a declared conflict releases one: it is gone for them),
-    with what a dashboard row shows, due first."""
+    """The reviewer's active assignments, with what a dashboard row shows, due first."""
     assignments = (
-        Assignment.objects.active()
-        .filter(reviewer=reviewer)
+        _reviewers_work(reviewer)
         .select_related("application__call", "application__lead_organisation", "review")
         .order_by("due_at", "application__call__title", "application__reference", "pk")
     )

@@ -87,3 +87,11 @@ def test_the_dashboard_takes_the_same_number_of_queries_for_1_or_30_assignments(
     client.force_login(reviewer)
     with django_assert_max_num_queries(9):
         assert client.get(reverse("review:dashboard")).status_code == 200
+
+
+def test_a_withdrawn_application_leaves_the_dashboard(client, reviewer, make_application, assign):
+    assign(make_application(title="Ingetrokken voorstel", status="withdrawn"), reviewer)
+    assign(make_application(title="Nog in beoordeling"), reviewer)
+    client.force_login(reviewer)
+    html = client.get(reverse("review:dashboard")).content.decode()
+    assert "Nog in beoordeling" in html and "Ingetrokken voorstel" not in html
