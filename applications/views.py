@@ -276,13 +276,11 @@ def section(request, pk, section):
                 target = _next_section(section) if "save_next" in request.POST else section
                 return redirect("applications:section", application.pk, target)
             messages.error(request, _("Not saved: please correct the fields marked below."))
-            status = 200
         except services.StaleVersion as error:
             forms["stale"] = error.message
             status = 409
         except TransitionError as error:
             forms["refused"] = error.message
-            status = 200
     context = _section_context(request, application, section, **forms)
     return render(request, f"applications/section_{section}.html", context, status=status)
 

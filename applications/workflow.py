@@ -237,9 +237,3 @@ def ensure_allowed(application: Application, transition: Transition, *, by, now:
 def allowed(application: Application, transition: Transition, *, by, now: datetime | None = None) -> bool:
     """For templates and views deciding which buttons to show (the service checks again)."""
     return refusal(application, transition, by=by, now=now) is None
-
-
-def available_to(application: Application, *, by, actor: Actor, now: datetime | None = None) -> list[Transition]:
-    """Transitions of `actor` whose source state matches (guards not evaluated: cheap)."""
-    source = source_of(application)
-    return [row.transition for row in TRANSITIONS if row.actor == actor and source in row.sources]

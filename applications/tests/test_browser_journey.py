@@ -12,7 +12,7 @@ from applications.demo import minimal_pdf
 from applications.models import Application, Status
 from calls.models import Call, QuestionKind
 from calls.seed import seed_calls
-from portal.testing.browser import login
+from portal.testing.browser import axe_violations, login
 
 
 def _news_medium_label() -> str:
@@ -39,6 +39,7 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
     application = Application.objects.get(call=call, lead_organisation__name="Onderzoeksgroep Voorbeeld")
 
     # General.
+    assert axe_violations(page) == []
     start = (timezone.localdate() + timedelta(days=120)).replace(day=1)
     page.fill("#id_title", "Desinformatie herkennen in de klas")
     page.fill("#id_acronym", "DHK")
@@ -56,6 +57,7 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
     page.fill("#id_partners-0-role", "Lesmateriaal")
     page.click("button[name=save]")
     expect(page.locator("#findings")).to_contain_text(_news_medium_label())
+    assert axe_violations(page) == []
     page.fill("#id_partners-1-name", "Voorbeeld Nieuws")
     page.select_option("#id_partners-1-kind", "news_media")
     page.fill("#id_partners-1-kbo_number", "0876.543.270")
@@ -72,8 +74,10 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
     page.fill("#id_lines-1-amount", "10000")
     page.fill("#id_requested_amount", "80000")
     page.fill("#id_own_contribution", "20000")
+    assert axe_violations(page) == []
     page.click("button[name=save_next]")
     expect(page).to_have_url(re.compile(r"/edit/questions/$"))
+    assert axe_violations(page) == []
 
     # The call's questions.
     for question in call.questions.filter(archived_at__isnull=True):
@@ -98,12 +102,16 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
         slot.locator("button[type=submit]").last.click()
         expect(page.locator(f"#document-{document.pk}")).to_contain_text(f"{document.kind}.pdf")
 
+    assert axe_violations(page) == []
+
     # Review and submit.
     page.goto(f"/applications/{application.pk}/edit/review/")
+    assert axe_violations(page) == []
     page.locator("form[action$='/submit/'] button[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/$"))
     reference = page.locator("#application-reference").inner_text().strip()
     assert re.fullmatch(r"DES-\d{4}-\d{4}", reference)
+    assert axe_violations(page) == []
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED and application.reference == reference
 
@@ -114,6 +122,11 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
     with open(download.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
     assert download.suggested_filename.startswith(reference)
+
+    # My applications lists it with its reference and status.
+    page.goto("/applications/")
+    expect(page.locator("main")).to_contain_text(reference)
+    assert axe_violations(page) == []
 
 
 @pytest.mark.browser
