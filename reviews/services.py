@@ -271,6 +271,9 @@ def assign_many(applications, reviewers, *, by, now: datetime | None = None) -> 
     return outcome
 
 
+CALL_MAXIMUM = object()  # assign_automatically's default: the call's `max_reviewer_load`
+
+
 @dataclass
 class AutomaticOutcome:
     created: list[Assignment]
@@ -280,15 +283,16 @@ class AutomaticOutcome:
 
 @transaction.atomic
 def assign_automatically(
-    call: Call, *, by, max_load: int | None = None, now: datetime | None = None
+    call: Call, *, by, max_load: int | None | object = CALL_MAXIMUM, now: datetime | None = None
 ) -> AutomaticOutcome:
     """Give every in-review application of `call` its `reviews_required` reviewers from the pool
     (see `reviews.assignment`), keeping existing assignments; reviewers get one e-mail each.
+    `max_load`: applications per reviewer at most (None: no maximum; default: the call's).
     Returns what was created and every application still short, with the reason."""
     now = now or timezone.now()
     _ensure_manager(call, by)
     call = Call.objects.select_for_update().get(pk=call.pk)  # one automatic run per call at a time
-    if max_load is None:
+    if max_load is CALL_MAXIMUM:
         max_load = call.max_reviewer_load
     applications = list(
         Application.objects.filter(call=call, status=Status.IN_REVIEW)

@@ -253,3 +253,16 @@ def test_the_assignment_is_in_the_audit_trail_but_not_in_the_applicants_timeline
     services.assign(application, reviewer, by=manager)
     assert any(e.data.get("reviewer") == "secret-reviewer@uni.be" for e in timeline_for(application))
     assert not any("secret-reviewer" in str(e.data) for e in applicant_timeline(application, staff=False))
+
+
+def test_the_page_can_lift_the_calls_maximum_for_one_run(client, call, manager, make_reviewer, make_application):
+    call.max_reviewer_load = 1
+    call.save()
+    for _ in range(3):
+        make_application()
+    make_reviewer(), make_reviewer()
+    client.force_login(manager)
+    page = client.get(reverse("manage_reviews:assign_auto", args=[call.slug]))
+    assert page.context["form"]["max_load"].value() == 1  # the call's maximum is proposed
+    client.post(reverse("manage_reviews:assign_auto", args=[call.slug]), {"max_load": ""})  # emptied: no maximum
+    assert sorted(Counter(Assignment.objects.values_list("reviewer_id", flat=True)).values()) == [3, 3]
