@@ -344,3 +344,12 @@ def test_the_email_template_list_shows_which_messages_are_the_calls_own(call, ma
 
     assert len(entries) == 6
     assert [(e["outcome"], e["language"]) for e in entries if e["customised"]] == [("reject", "en")]
+
+
+def test_the_ranking_page_speaks_english_when_asked(call, manager, client):
+    client.cookies.load({"django_language": "en"})
+
+    html = client.get(ranking_url(call)).content.decode()
+
+    assert "Funding line: budget €100,000" in html
+    assert ": score 2.00 is below the threshold of 2.50" in html
