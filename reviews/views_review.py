@@ -184,6 +184,8 @@ class ReviewView(LoginRequiredMixin, TemplateView):
             others=others,
             sees_others=self.request.user.has_perm("reviews.view_other_reviews", self.application),
             criteria=self.criteria,
+            max_score=services.format_score(call.max_score),
+            score_step=services.format_score(call.score_step),
         )
         return context
 

@@ -178,3 +178,8 @@ def test_every_review_change_is_audited(cleared, reviewer, criteria):
     services.save_review(cleared, by=reviewer, scores={criteria["quality"].pk: services.ScoreInput(Decimal("3"))})
     events = [e.action for e in timeline_for(cleared.application)]
     assert "review_saved" in events
+
+
+def test_the_scale_is_explained_in_dutch(client, page):
+    html = client.get(page).content.decode()
+    assert "van 0 tot 5 in stappen van 0,5 " in html
