@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from applications import services as application_services
 from applications.models import Application, Status
+from calls import services as call_services
 from calls.models import Call
 from portal import audit
 from portal.formatting import money, percent
@@ -225,10 +226,8 @@ def publish(call: Call, *, by, now=None) -> int:
         _publish(decision, by=by, now=now)
     undecided = call.applications.filter(status=Status.IN_REVIEW).exists()
     unpublished = Decision.objects.filter(application__call=call, published_at__isnull=True).exists()
-    if not undecided and not unpublished and call.decisions_published_at is None:
-        call.decisions_published_at = now
-        call.save(update_fields=["decisions_published_at", "updated_at"])
-        audit.record(call, "decisions_published", by=by, call_id=call.pk, count=len(pending))
+    if not undecided and not unpublished:
+        call_services.mark_decisions_published(call, by=by, now=now)
     return len(pending)
 
 

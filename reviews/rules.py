@@ -3,7 +3,7 @@ conflict of interest; before that only its title, acronym, lead organisation and
 
 import rules
 
-from applications.rules import can_view_application, manages_call_of
+from applications.rules import can_view_application, is_org_member, manages_call_of
 from calls.rules import is_admin
 
 from .models import Assignment
@@ -56,3 +56,13 @@ rules.add_perm(
     rules.is_authenticated
     & (manages_call_of | is_admin | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
 )
+
+
+@rules.predicate
+def decision_is_published(user, application):
+    return application is not None and application.decision_published_at is not None
+
+
+# The applicant's evaluation summary and decision letter: members of the lead organisation,
+# once the decision is published; nobody sees reviewer names there.
+rules.add_perm("reviews.view_evaluation", rules.is_authenticated & is_org_member & decision_is_published)

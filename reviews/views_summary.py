@@ -26,10 +26,10 @@ from .scoring import CriterionScore, active_criteria, criterion_scores, one_deci
 def published_decision_for(user, pk) -> tuple[Application, Decision]:
     """The application and its published decision, if `user` may read them; else 404."""
     application = get_object_or_404(Application.objects.select_related("call", "lead_organisation"), pk=pk)
-    if not user.has_perm("applications.change_application", application):
+    if not user.has_perm("reviews.view_evaluation", application):
         raise Http404
     decision = Decision.objects.filter(application=application, published_at__isnull=False).first()
-    if decision is None or application.decision_published_at is None:
+    if decision is None:
         raise Http404
     return application, decision
 
