@@ -167,6 +167,10 @@ def _score(value: Decimal | None) -> str:
     return number_format(value, 2)
 
 
+ROWS_BELOW_LINE = 25
+LIST_LIMIT = 200
+
+
 @dataclass
 class Ranking:
     call: Call
@@ -177,6 +181,10 @@ class Ranking:
     proposed_total: Decimal = ZERO  # granted amounts above (and, with skip, below) the line
     awarded_total: Decimal = ZERO  # recorded award decisions
     line_index: int | None = None  # the funding line is drawn before passing[line_index]
+    # A large call's page shows every funded application and the head of the reserve list
+    # (where a what-if amount can move the line); longer lists are cut at LIST_LIMIT rows and
+    # given in full by the exports or with show_all.
+    show_all: bool = False
 
     @property
     def budget(self) -> Decimal:
@@ -189,6 +197,42 @@ class Ranking:
     @property
     def reserve(self) -> list[Row]:
         return [row for row in self.passing if not row.funded]
+
+    @property
+    def passing_shown(self) -> list[Row]:
+        if self.show_all:
+            return self.passing
+        last_funded = max((i for i, row in enumerate(self.passing) if row.funded), default=-1)
+        line = self.line_index if self.line_index is not None else len(self.passing)
+        return self.passing[: max(last_funded + 1, line) + ROWS_BELOW_LINE]
+
+    @property
+    def reserve_shown(self) -> list[Row]:
+        return self._cut(self.reserve)
+
+    @property
+    def failing_shown(self) -> list[Row]:
+        return self._cut(self.failing)
+
+    @property
+    def unscored_shown(self) -> list[Row]:
+        return self._cut(self.unscored)
+
+    @property
+    def rows_not_shown(self) -> int:
+        """How many rows some list of the page leaves out (0: the page shows everything)."""
+        return sum(
+            len(full) - len(shown)
+            for full, shown in [
+                (self.passing, self.passing_shown),
+                (self.reserve, self.reserve_shown),
+                (self.failing, self.failing_shown),
+                (self.unscored, self.unscored_shown),
+            ]
+        )
+
+    def _cut(self, rows: list[Row]) -> list[Row]:
+        return rows if self.show_all else rows[:LIST_LIMIT]
 
     @property
     def remaining(self) -> Decimal:

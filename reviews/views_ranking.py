@@ -62,6 +62,7 @@ class RankingView(ManagedCallMixin, TemplateView):
 
     def get_context_data(self, grant_forms=None, **kwargs):
         ranking = ranking_for(self.call)
+        ranking.show_all = self.request.GET.get("all") == "1"
         return super().get_context_data(ranking=ranking, grant_forms=grant_forms or {}, **kwargs)
 
 

@@ -353,3 +353,28 @@ def test_the_ranking_page_speaks_english_when_asked(call, manager, client):
 
     assert "Funding line: budget €100,000" in html
     assert ": score 2.00 is below the threshold of 2.50" in html
+
+
+def test_a_large_call_shows_the_funded_rows_and_the_head_of_the_reserve_list(client, monkeypatch):
+    """With thousands of applications the page stays readable: every funded row, a few below the
+    line, the lists cut at a limit, a note saying so, and everything with ?all=1."""
+    monkeypatch.setattr("reviews.ranking.ROWS_BELOW_LINE", 1)
+    monkeypatch.setattr("reviews.ranking.LIST_LIMIT", 2)
+    call = closed_call(total_budget=D("100000"), reviews_required=1)
+    only = criterion(call, 1, threshold="2.5")
+    for i, score in enumerate(["5", "4.5", "4", "3.5", "3", "2"]):
+        review(application(call, title=f"P{i}", requested=50000), {only: score})
+    client.force_login(manager_of(call))
+
+    ranking = client.get(ranking_url(call)).context["ranking"]
+    assert [r.application.title for r in ranking.funded] == ["P0", "P1"]
+    assert [r.application.title for r in ranking.passing_shown] == ["P0", "P1", "P2"]  # one below the line
+    assert [r.application.title for r in ranking.reserve_shown] == ["P2", "P3"]  # of P2, P3, P4
+    # Left out: P3 and P4 of the table, P4 of the reserve list; the failing P5 is shown.
+    assert ranking.rows_not_shown == 3
+    page = client.get(ranking_url(call)).content.decode()
+    assert 'data-testid="rows-not-shown"' in page and "?all=1" in page
+
+    everything = client.get(ranking_url(call) + "?all=1")
+    assert everything.context["ranking"].rows_not_shown == 0
+    assert 'data-testid="rows-not-shown"' not in everything.content.decode()
