@@ -116,9 +116,8 @@ class Application(models.Model):
     @property
     def total_cost(self) -> Decimal:
         """Sum of the budget lines (uses the annotation or prefetch when present)."""
-        annotated = getattr(self, "total_cost_sum", None)
-        if annotated is not None:
-            return annotated
+        if hasattr(self, "total_cost_sum"):  # annotated by with_totals(); None without lines
+            return self.total_cost_sum or Decimal("0")
         if hasattr(self, "_prefetched_objects_cache") and "budget_lines" in self._prefetched_objects_cache:
             return sum((line.amount for line in self.budget_lines.all()), Decimal("0"))
         return self.budget_lines.aggregate(total=Sum("amount"))["total"] or Decimal("0")
