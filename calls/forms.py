@@ -400,10 +400,24 @@ ITEM_FORMS = {
 }
 
 
+MAX_ITEMS = 50  # per part of one call
+
+
 def item_formset(part: str, call: Call, data=None):
     """The inline formset for one part of a call; archived items are not offered for editing."""
     model, form, _title = ITEM_FORMS[part]
-    formset_class = inlineformset_factory(Call, model, form=form, fk_name="call", extra=1, can_delete=True)
+    # A posted form count is capped: without a cap a forged TOTAL_FORMS builds thousands of forms.
+    formset_class = inlineformset_factory(
+        Call,
+        model,
+        form=form,
+        fk_name="call",
+        extra=1,
+        can_delete=True,
+        max_num=MAX_ITEMS,
+        validate_max=True,
+        absolute_max=MAX_ITEMS + 10,
+    )
     queryset = model.objects.all()
     if hasattr(model, "archived_at"):
         queryset = queryset.filter(archived_at__isnull=True)

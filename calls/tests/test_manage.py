@@ -179,6 +179,20 @@ def test_a_criterion_threshold_above_the_scale_is_refused(client, call, manager)
     assert response.status_code == 200 and "error-summary" in response.content.decode()
 
 
+def test_a_forged_form_count_is_refused_without_building_thousands_of_forms(client, call, manager):
+    """TOTAL_FORMS is typed by the browser: a huge one is capped and answered with an error,
+    not thousands of forms that keep a server busy until the gateway gives up."""
+    client.force_login(manager)
+    url = reverse("manage_calls:edit_part", args=[call.slug, "rules"])
+    data = formset_data("rules", [{"kind": "grant_max", "severity": "blocking", "amount": "60.000"}])
+    data["rules-TOTAL_FORMS"] = "99999999999999999999"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
+    assert len(response.context["formset"].forms) <= 60
+    assert not EligibilityRule.objects.filter(call=call).exists()
+
+
 def test_removing_an_unused_question_deletes_it(client, call, manager):
     question = QuestionFactory(call=call)
     client.force_login(manager)
