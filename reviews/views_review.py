@@ -113,6 +113,8 @@ class DeclarationView(LoginRequiredMixin, TemplateView):
         if not request.user.has_perm("reviews.declare_interest", self.application):
             raise Http404
         self.assignment = _own_assignment(request.user, self.application)
+        if self.assignment is None:  # an administrator passes every predicate, but has nothing to declare
+            raise Http404
         if self.assignment.declared_at is not None:
             return redirect("review:application", self.application.pk)
         return super().dispatch(request, *args, **kwargs)
@@ -190,6 +192,8 @@ class ReviewView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
+        if self.assignment is None:  # an administrator may read the proposal, but has no review to save
+            raise Http404
         form = ReviewForm(request.POST, call=self.application.call, criteria=self.criteria)
         submit = request.POST.get("action") == "submit"
         if form.is_valid():

@@ -162,3 +162,16 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, proposal):
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_an_administrator_without_an_assignment_has_nothing_to_declare_or_review(
+    client, proposal, admin_user, reviewer, assign
+):
+    """An administrator passes every permission, but declaring and reviewing belong to an
+    assignment: without one both answer 404 instead of failing."""
+    assign(proposal, reviewer)
+    client.force_login(admin_user)
+    assert client.get(reverse("review:declare", args=[proposal.pk])).status_code == 404
+    assert client.post(reverse("review:declare", args=[proposal.pk]), {"declaration": "no_conflict"}).status_code == 404
+    assert client.post(reverse("review:application", args=[proposal.pk]), {"action": "submit"}).status_code == 404
+    assert not Assignment.objects.filter(reviewer=admin_user).exists()
