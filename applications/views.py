@@ -164,7 +164,17 @@ class SectionHandler:
         raise NotImplementedError
 
     def version(self):
-        return _int_or_none((self.data or {}).get("version"))
+        """The version the page was loaded with. Without one nothing is saved: a request that lost
+        its fields (or forged them) must not overwrite the stored text with blanks."""
+        version = _int_or_none((self.data or {}).get("version"))
+        if version is None:
+            raise services.StaleVersion(
+                _(
+                    "This page was sent without the version it was loaded with, so nothing was saved. "
+                    "Reload the page and make your changes again."
+                )
+            )
+        return version
 
 
 class GeneralHandler(SectionHandler):

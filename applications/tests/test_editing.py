@@ -68,6 +68,24 @@ def test_a_stale_autosave_is_refused_and_does_not_refresh_the_version(client, dr
     assert draft.title == "Nieuwer"
 
 
+@pytest.mark.parametrize("version", [None, "", "1e309", "NaN"])
+def test_a_save_without_a_usable_version_changes_nothing(client, draft, member, version):
+    """A request that lost its fields (an empty POST, a broken client) or forged the version
+    would blank the stored text unchecked: it is refused like a stale save, on both addresses."""
+    client.force_login(member)
+    services.save_general(draft, by=member, version=draft.version, data={"title": "Bewaarde titel"})
+    draft.refresh_from_db()
+    data = {} if version is None else {"version": version, "title": "", "summary": ""}
+    response = client.post(_url(draft, "general"), data)
+    assert response.status_code in (200, 409)  # a version that is not a number is a field error
+    autosave = client.post(_autosave_url(draft, "general"), data)
+    assert autosave.status_code == 200 and 'id="id_version"' not in autosave.text
+    for section in ("budget", "questions"):
+        assert client.post(_url(draft, section), data).status_code in (200, 409)
+    stored = Application.objects.get(pk=draft.pk)
+    assert stored.title == "Bewaarde titel" and stored.version == draft.version
+
+
 def test_autosave_stores_the_valid_fields_and_hands_back_the_new_version(client, draft, member):
     client.force_login(member)
     data = _general(draft, title="Getypte titel", start_date="2030-06-01", end_date="2030-01-01")
