@@ -388,6 +388,21 @@ def all_small(form: Form, foreign_ids: list[int]) -> dict:
     return data
 
 
+def all_odd(form: Form) -> dict:
+    """Values that are valid but unusual: a zero with an absurd exponent, a leap day, a Brussels
+    time that does not exist (the spring DST gap) and one that exists twice (autumn)."""
+    data = plausible_data(form, buttons_of(form)[-1])
+    for i, f in enumerate(_field_kinds(form)):
+        name = f.name.lower()
+        if f.kind == "datetime-local" or re.search(r"_at$|closes|opens", name):
+            data[f.name] = ["2027-03-28T02:30" if i % 2 else "2027-10-31T02:30"]
+        elif f.kind == "date" or DATE_HINTS.search(name):
+            data[f.name] = ["2028-02-29"]
+        elif f.kind == "number" or NUMBER_HINTS.search(name):
+            data[f.name] = ["0E-999999999" if i % 2 else "1e-7"]
+    return data
+
+
 def raw_data(form: Form, offset: int) -> dict:
     """Every field (hidden ones, formset counters and checkboxes too) filled with garbage."""
     data: dict[str, list] = {}
@@ -805,6 +820,7 @@ def crawl(client, role: str, seed: Seed, capture, done: set) -> Crawler:
             for f in _field_kinds(form):
                 crawler.post(url, f"extreme {f.name}", form, partial(one_extreme, name=f.name, foreign_ids=ids))
             crawler.post(url, "small and negative values", form, partial(all_small, foreign_ids=ids))
+            crawler.post(url, "odd values", form, all_odd)
             crawler.post(url, "garbage", form, partial(raw_data, offset=offset))
         if (
             pattern.name.startswith("api:")
