@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -403,6 +403,22 @@ ITEM_FORMS = {
 MAX_ITEMS = 50  # per part of one call
 
 
+class ItemFormSet(BaseInlineFormSet):
+    def clean(self):
+        """A row that came with the page must still be one of the call's editable items. When it
+        is not (archived or removed in another window, or a forged id) Django builds a new item
+        for it, which would be saved as a duplicate."""
+        super().clean()
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError(
+                _(
+                    "An item on this page was changed or removed in the meantime, perhaps in another window. "
+                    "Nothing was saved: reload the page and make your changes again."
+                ),
+                code="stale",
+            )
+
+
 def item_formset(part: str, call: Call, data=None):
     """The inline formset for one part of a call; archived items are not offered for editing."""
     model, form, _title = ITEM_FORMS[part]
@@ -411,6 +427,7 @@ def item_formset(part: str, call: Call, data=None):
         Call,
         model,
         form=form,
+        formset=ItemFormSet,
         fk_name="call",
         extra=1,
         can_delete=True,

@@ -193,6 +193,28 @@ def test_a_forged_form_count_is_refused_without_building_thousands_of_forms(clie
     assert not EligibilityRule.objects.filter(call=call).exists()
 
 
+@pytest.mark.parametrize("whose", ["archived in another window", "another call's"])
+def test_a_row_that_is_not_one_of_the_calls_items_is_refused(client, call, other_call, manager, whose):
+    """A stale page (the objective was archived meanwhile) or a forged id posts a row id that is
+    not among the call's editable items: refused with an error, never saved as a duplicate."""
+    mine = ObjectiveFactory(call=call, number=1)
+    if whose == "archived in another window":
+        mine.archived_at = timezone.now()
+        mine.save()
+        posted_id = mine.pk
+    else:
+        posted_id = ObjectiveFactory(call=other_call, number=1).pk
+    client.force_login(manager)
+    url = reverse("manage_calls:edit_part", args=[call.slug, "objectives"])
+    row = {"id": str(posted_id), "number": "1", "title_nl": "Gewijzigd", "title_en": ""}
+    response = client.post(url, formset_data("objectives", [row], initial=1))
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
+    assert "laad de pagina opnieuw" in response.content.decode()
+    assert Objective.objects.filter(call=call).count() == 1
+    assert not Objective.objects.filter(title_nl="Gewijzigd").exists()
+
+
 def test_removing_an_unused_question_deletes_it(client, call, manager):
     question = QuestionFactory(call=call)
     client.force_login(manager)
