@@ -345,7 +345,8 @@ def with_texts(form: Form, text: str, upload) -> dict:
 def extreme_value(f: Field, big: bool, foreign_ids: list[int]) -> str:
     """An extreme value that passes the field's syntax check, so it reaches services and the database."""
     name = f.name.lower()
-    if f.kind.startswith("select") or f.kind == "radio":
+    if f.kind.startswith("select") or f.kind == "radio" or (f.kind == "hidden" and name.endswith("id")):
+        # Not offered: often the id of someone else's object.
         offered = set(f.options) | {f.value}
         foreign = next((str(i) for i in foreign_ids if str(i) not in offered), str(MISSING))
         return foreign if big else "-1"
