@@ -42,6 +42,26 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+class DateTimeField(forms.DateTimeField):
+    """A moment of a call (Brussels time) in the years a call can take place. The year 1 is the
+    year 0 in UTC: PostgreSQL stores it, and every page that reads the call fails on it."""
+
+    FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateTimeInput())
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not self.FIRST_YEAR <= value.year <= self.LAST_YEAR:
+            raise forms.ValidationError(
+                _("Enter a date between the years %(first)s and %(last)s."),
+                code="year",
+                params={"first": self.FIRST_YEAR, "last": self.LAST_YEAR},
+            )
+
+
 def parse_amount(text: str, language: str | None = None) -> Decimal:
     """'€ 60.000,50' (nl) or '€60,000.50' (en) → Decimal('60000.50'). A dot followed by exactly
     three digits is a thousands separator in Dutch, as a comma is in English."""
@@ -202,6 +222,7 @@ class CallForm(forms.ModelForm):
             "reviews_required", "max_reviewer_load", "review_due_days",
             "max_score", "score_step", "overall_threshold", "disagreement_gap", "funding_policy", "review_visibility",
         ]  # fmt: skip
+        field_classes = {"opens_at": DateTimeField, "closes_at": DateTimeField}
         widgets = {
             "opens_at": DateTimeInput(),
             "closes_at": DateTimeInput(),
@@ -451,7 +472,7 @@ def item_formset(part: str, call: Call, data=None):
 
 
 class DeadlineForm(forms.Form):
-    new_closes_at = forms.DateTimeField(label=_("New deadline (Brussels time)"), widget=DateTimeInput())
+    new_closes_at = DateTimeField(label=_("New deadline (Brussels time)"))
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -463,8 +484,8 @@ class CloneForm(forms.Form):
     slug = forms.SlugField(label=_("Short name in the address"), max_length=80)
     title_nl = forms.CharField(label=_("Title (Dutch)"), max_length=250)
     title_en = forms.CharField(label=_("Title (English)"), max_length=250, required=False)
-    opens_at = forms.DateTimeField(label=_("Opens at (Brussels time)"), widget=DateTimeInput())
-    closes_at = forms.DateTimeField(label=_("Deadline (Brussels time)"), widget=DateTimeInput())
+    opens_at = DateTimeField(label=_("Opens at (Brussels time)"))
+    closes_at = DateTimeField(label=_("Deadline (Brussels time)"))
     exclude_funded = forms.BooleanField(
         label=_("Organisations funded in this call may not apply to the new round"), required=False
     )
@@ -482,6 +503,4 @@ class RoleForm(forms.Form):
 
 
 class ReviewStartForm(forms.Form):
-    review_closes_at = forms.DateTimeField(
-        label=_("Review phase closes (optional)"), required=False, widget=DateTimeInput()
-    )
+    review_closes_at = DateTimeField(label=_("Review phase closes (optional)"), required=False)

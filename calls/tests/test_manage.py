@@ -86,36 +86,52 @@ def test_the_management_list_uses_a_fixed_number_of_queries(client, django_asser
 # --- Creating and editing ----------------------------------------------------------------------
 
 
+NEW_CALL = {
+    "slug": "nieuwe-oproep",
+    "reference_prefix": "NO",
+    "title_nl": "Nieuwe oproep",
+    "total_budget": "250.000",
+    "opens_at": "2030-01-01T09:00",
+    "closes_at": "2030-03-01T12:00",
+    "summary_max_chars": 2000,
+    "max_upload_mb": 20,
+    "max_attachments": 20,
+    "completion_days": 7,
+    "reviews_required": 3,
+    "review_due_days": 21,
+    "max_score": 5,
+    "score_step": "0.5",
+    "overall_threshold": 50,
+    "disagreement_gap": 2,
+    "funding_policy": "strict",
+    "review_visibility": "after_own",
+}
+
+
 def test_an_admin_creates_a_call_and_becomes_its_manager(client, admin_user):
     client.force_login(admin_user)
-    response = client.post(
-        reverse("manage_calls:create"),
-        {
-            "slug": "nieuwe-oproep",
-            "reference_prefix": "NO",
-            "title_nl": "Nieuwe oproep",
-            "total_budget": "250.000",
-            "opens_at": "2030-01-01T09:00",
-            "closes_at": "2030-03-01T12:00",
-            "summary_max_chars": 2000,
-            "max_upload_mb": 20,
-            "max_attachments": 20,
-            "completion_days": 7,
-            "reviews_required": 3,
-            "review_due_days": 21,
-            "max_score": 5,
-            "score_step": "0.5",
-            "overall_threshold": 50,
-            "disagreement_gap": 2,
-            "funding_policy": "strict",
-            "review_visibility": "after_own",
-        },
-    )
+    response = client.post(reverse("manage_calls:create"), NEW_CALL)
     call = Call.objects.get(slug="nieuwe-oproep")
     assert response.status_code == 302
     assert call.total_budget == 250000 and not call.published
     assert CallRole.objects.filter(call=call, user=admin_user, role="manager").exists()
     assert timezone.localtime(call.closes_at).hour == 12
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "1999-12-31T23:59", "3000-01-01T00:00"])
+def test_a_moment_outside_the_years_a_call_can_take_place_is_refused(client, admin_user, call, moment):
+    """The year 1 in Brussels is the year 0 in UTC: stored, it made every page that reads the call
+    fail. The call's moments are refused outside 2000–2999, beside the field."""
+    client.force_login(admin_user)
+    response = client.post(reverse("manage_calls:create"), {**NEW_CALL, "opens_at": moment})
+    assert response.status_code == 200 and "error-summary" in response.content.decode()
+    assert not Call.objects.filter(slug="nieuwe-oproep").exists()
+    response = client.post(
+        reverse("manage_calls:deadline", args=[call.slug]), {"new_closes_at": moment, "reason": "Tikfout"}
+    )
+    assert response.status_code == 200 and "error-summary" in response.content.decode()
+    assert not DeadlineChange.objects.exists()
+    assert client.get(reverse("manage_calls:list")).status_code == 200
 
 
 def test_a_bad_call_form_keeps_what_was_typed(client, admin_user):
