@@ -373,13 +373,17 @@ def _field_kinds(form: Form) -> list[Field]:
     return kept[:MAX_FIELDS_ONE_BY_ONE]
 
 
-def one_extreme(form: Form, name: str, foreign_ids: list[int]) -> dict:
+def one_extreme(form: Form, name: str, foreign_ids: list[int], big: bool = True) -> dict:
     """The form filled in with one non-text field (a number, a date, a choice, a hidden version or
     id) at an extreme value: the others valid, so the extreme value gets past the form."""
     data = plausible_data(form, buttons_of(form)[-1])
     f = next(f for f in form.fields if f.name == name)
-    data[name] = [extreme_value(f, True, foreign_ids)]
+    data[name] = [extreme_value(f, big, foreign_ids)]
     return data
+
+
+def _is_date(f: Field) -> bool:
+    return f.kind in {"date", "datetime-local"} or bool(DATE_HINTS.search(f.name.lower()))
 
 
 def all_small(form: Form, foreign_ids: list[int]) -> dict:
@@ -820,6 +824,9 @@ def crawl(client, role: str, seed: Seed, capture, done: set) -> Crawler:
             crawler.post(url, "markup texts", form, markup)
             for f in _field_kinds(form):
                 crawler.post(url, f"extreme {f.name}", form, partial(one_extreme, name=f.name, foreign_ids=ids))
+                if _is_date(f):  # the year 1 too: in Brussels time it is the year 0 in UTC
+                    extreme = partial(one_extreme, name=f.name, foreign_ids=ids, big=False)
+                    crawler.post(url, f"earliest {f.name}", form, extreme)
             crawler.post(url, "small and negative values", form, partial(all_small, foreign_ids=ids))
             crawler.post(url, "odd values", form, all_odd)
             crawler.post(url, "garbage", form, partial(raw_data, offset=offset))
