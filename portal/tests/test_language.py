@@ -55,3 +55,12 @@ def test_the_switcher_is_on_every_page_and_marks_the_current_language(client):
     assert 'name="language" value="en"' in page
     assert 'value="nl" lang="nl"' in page
     assert 'aria-current="true"' in page
+
+
+@pytest.mark.django_db
+def test_a_missing_page_answers_404_in_the_portal_layout_in_dutch(client):
+    response = client.get("/dit-bestaat-niet/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Pagina niet gevonden" in page
+    assert 'lang="nl"' in page and "skip-link" in page  # the portal's own layout, not a bare error
