@@ -485,7 +485,7 @@ class Seed:
     calls: dict
     users: dict
     organisations: dict
-    applications: list  # one of every (call, status), the demo organisations' first
+    applications: list  # see representative_applications
     invitation: Invitation
     foreign_ids: list[int]
 
@@ -733,11 +733,10 @@ class Crawler:
         except Exception as error:  # noqa: BLE001 - every failure is collected and reported
             message = str(error).replace("\n", " ")[:300]
             self.failures.append(
-                f"{self.role} {method} {url} [{kind}{', htmx' if htmx else ''}] "
-                f"{type(error).__name__} at {_where(error)}: {message}"
+                f"{self._label(method, url, kind, htmx)} {type(error).__name__} at {_where(error)}: {message}"
             )
             return None
-        label = f"{self.role} {method} {url} [{kind}{', htmx' if htmx else ''}]"
+        label = self._label(method, url, kind, htmx)
         self.statuses[response.status_code] += 1
         if response.status_code >= 500:
             self.failures.append(f"{label} answered {response.status_code}")
@@ -745,6 +744,10 @@ class Crawler:
         if seconds > SLOW:
             self.failures.append(f"{label} took {seconds:.0f} s: behind gunicorn's 30 s timeout that is a 502")
         return response
+
+    def _label(self, method, url, kind, htmx) -> str:
+        shown = url if len(url) <= 200 else url[:200] + "…"
+        return f"{self.role} {method} {shown} [{kind}{', htmx' if htmx else ''}]"
 
     def post(self, url: str, kind: str, form: Form, make, htmx: bool = False):
         """POST what `make(form)` builds; when the answer is a conflict (the page's version went
