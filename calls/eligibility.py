@@ -34,6 +34,12 @@ class Facts:
     # Calls (pks) in which the lead organisation was funded before; None when unknown.
     funded_in_call_ids: frozenset[int] | None = None
 
+    @property
+    def partnership(self) -> tuple[str, ...]:
+        """The kinds of every organisation in the partnership, the lead's first: the partnership
+        rules count the lead too ("at least 2 partners")."""
+        return ((self.lead_kind,) if self.lead_kind else ()) + tuple(self.partner_kinds)
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -93,8 +99,7 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
                 "lead",
             )
     elif kind == RuleKind.MIN_PARTNERS:
-        # The partnership counts the lead organisation too ("at least 2 partners").
-        count = len(partners) + (1 if facts.lead_kind else 0)
+        count = len(facts.partnership)
         if facts.lead_kind is not None and rule.number is not None and count < rule.number:
             return finding(
                 "min_partners",
@@ -107,7 +112,7 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
                 "partners",
             )
     elif kind == RuleKind.MAX_PARTNERS:
-        count = len(partners) + (1 if facts.lead_kind else 0)
+        count = len(facts.partnership)
         if rule.number is not None and count > rule.number:
             return finding(
                 "max_partners",
@@ -120,7 +125,7 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
                 "partners",
             )
     elif kind == RuleKind.PARTNERS_OF_KIND:
-        pool = partners + ([facts.lead_kind] if rule.count_lead and facts.lead_kind else [])
+        pool = facts.partnership if rule.count_lead else partners
         have = sum(1 for k in pool if k == rule.org_kind)
         needed = rule.number or 1
         if facts.lead_kind is not None and have < needed:
