@@ -1,45 +1,36 @@
 """Staff API of reviews: the scores of a call's applications (DESIGN §6), for the call's
-managers and administrators only (else 404), in ranking order. The figures come from
-`scoring.scored()` through `ranking.ranked_applications()`, as on the ranking page."""
+managers and administrators only (else 404), in ranking order. The figures and the funding
+line come from `ranking.ranking_for()`, as on the ranking page and in the exports."""
 
-from functools import partial
-
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import PageNumberPagination
 
-from applications.models import Application
 from calls.models import Call
 from portal.api import LANG_PARAMETER, ApiMixin, RulePermission, StaffTwoFactor
 
-from .ranking import RANKED_STATUSES, ranked_applications
+from .ranking import ranking_for
 from .scoring import active_criteria
-from .serializers import ApplicationScoresSerializer
-
-
-class _CountedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
-        super().__init__(object_list, per_page, *args, **kwargs)
-        self.count = count  # replaces the cached property: no COUNT over the ranking query
+from .serializers import ApplicationScoresSerializer, BudgetUseSerializer
 
 
 class _RankingPagination(PageNumberPagination):
-    """Counting the annotated ranking query would wrap it in a subquery deeper than SQLite's
-    parser allows; the number of ranked applications comes from a plain query instead."""
+    """Pages of the ranking's rows; every page also carries the call's budget figures."""
 
-    def paginate_queryset(self, queryset, request, view=None):
-        count = Application.objects.filter(call=view.call, status__in=RANKED_STATUSES).count()
-        self.django_paginator_class = partial(_CountedPaginator, count=count)
-        return super().paginate_queryset(queryset, request, view)
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["budget"] = BudgetUseSerializer.schema()
+        schema["required"] = [*schema.get("required", []), "budget"]
+        return schema
 
 
 @extend_schema(parameters=[LANG_PARAMETER])
 class CallScores(ApiMixin, generics.ListAPIView):
-    """Every application of the ranking with its total and per-criterion figures: passing
-    applications first, by total, ties broken as on the ranking page."""
+    """Every application of the ranking with its total, per-criterion figures and place against
+    the funding line: passing applications first, by total, ties broken as on the ranking
+    page. Every page carries the call's budget figures (used, remaining, overrun)."""
 
     permission_classes = [permissions.IsAuthenticated, StaffTwoFactor, RulePermission]
     permission_required = "calls.manage_call"
@@ -53,7 +44,14 @@ class CallScores(ApiMixin, generics.ListAPIView):
         self.criteria = active_criteria(self.call)
 
     def get_queryset(self):
-        return ranked_applications(self.call, self.criteria)
+        self.ranking = ranking_for(self.call)
+        return self.ranking.rows
+
+    def get_paginated_response(self, data):
+        # The funding line needs the whole ranking, so every page agrees on the budget figures.
+        response = super().get_paginated_response(data)
+        response.data["budget"] = BudgetUseSerializer(self.ranking.budget_use).data
+        return response
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "criteria": getattr(self, "criteria", [])}

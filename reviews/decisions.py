@@ -173,16 +173,15 @@ class Applied:
 
 @transaction.atomic
 def apply_proposal(call: Call, *, by, now=None) -> Applied:
-    """Decide every undecided, scored application as the ranking proposes: above the line →
+    """Decide every undecided, scored application as the ranking proposes: funded by the line →
     award with its granted amount, reserve list → reserve, failing → reject with the missed
-    thresholds as motivation. Existing decisions are left as they are; all or nothing."""
+    thresholds as motivation. The line already follows the decisions recorded before (an
+    award takes its money first, a rejection frees it), which stay as they are; all or nothing."""
     now = now or timezone.now()
     ranking = ranking_for(call)
-    applied = Applied(unscored=len(ranking.unscored))
-    for row in [*ranking.passing, *ranking.failing]:
-        if row.decision is not None:
-            applied.already_decided += 1
-            continue
+    scored = len(ranking.passing) + len(ranking.failing)
+    applied = Applied(unscored=len(ranking.unscored), already_decided=scored - len(ranking.undecided))
+    for row in ranking.undecided:
         outcome = row.proposed_outcome
         decision = decide(
             row.application,
@@ -203,6 +202,7 @@ def apply_proposal(call: Call, *, by, now=None) -> Applied:
         awarded=len(applied.awarded),
         reserved=len(applied.reserved),
         rejected=len(applied.rejected),
+        already_decided=applied.already_decided,
     )
     return applied
 

@@ -1,31 +1,50 @@
 """The ranking of a call and its funding line (DESIGN §4).
 
 The scores come from `scoring.scored()` (one query for the whole call, ordered there too);
-this module walks down the ordered rows and draws the funding line against the call's budget:
+this module walks down the ordered rows and draws the funding line against the call's budget.
 
-- passing applications by total, ties broken by the criteria in their order (a higher final
-  score on the first criterion wins, then the second, …), then by earlier submission;
-- each one is funded while the running sum of granted amounts fits the budget. The granted
-  amount is the decided amount once an award is recorded, else the what-if amount staff
-  proposed on the ranking page (`GrantProposal`), else the requested amount;
-- policy `strict`: the first application that does not fit ends the line; `skip`: smaller
-  ones further down may still fit (they are funded "below the line");
-- passing applications that are not funded form the reserve list; the others are proposed for
-  rejection, with the thresholds they missed; applications without any score yet are listed
-  apart and proposed nothing.
+Order
+-----
+Passing applications by total, ties broken by the criteria in their order (a higher final
+score on the first criterion wins, then the second, …), then by earlier submission. Where two
+neighbours have the same total, the row says which rule put it below the other
+(`Row.tie_break`).
 
-The ranking is advice: decisions (`decisions.py`) may deviate from it, with a motivation, and
-are never capped at the budget: an overrun is shown, not prevented.
+The funding line follows what has been decided
+----------------------------------------------
+The ranking is advice for what is not decided yet; what is decided is taken as it is:
+
+1. Every recorded **award** counts at its granted amount, wherever it sits: in the passing
+   list, in the failing list or among the unscored applications (a motivated deviation from
+   the advice). Awards come off the budget first, because that money is committed: the line
+   never proposes money an award has already taken. Awards outside the passing list are also
+   listed apart (`Ranking.awards_outside`), with their motivation.
+2. Recorded **rejections and reserve decisions** count for nothing. They keep their place in
+   the order, marked as decided, never as funded.
+3. **Undecided** passing applications are walked in ranking order and funded while their
+   amount (the what-if amount staff proposed on the ranking page, `GrantProposal`, else the
+   requested amount) fits in what the awards left. Policy `strict`: the first undecided
+   application that does not fit ends the line; `skip`: smaller ones further down may still
+   fit (funded "below the line").
+
+Passing applications that are neither funded nor rejected form the reserve list; failing
+ones are proposed for rejection, with the thresholds they missed; applications without any
+score are listed apart and proposed nothing. Budget used, remaining and the overrun are
+computed once, in `BudgetUse`, which the page, the chart, the exports, the API and the
+decision screens all read. Decisions (`decisions.py`) are never capped at the budget: an
+overrun is shown, not prevented. docs/ranking.md says the same for staff.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from applications.models import Application, Status
 from calls.models import Call, Criterion, FundingPolicy
@@ -42,11 +61,32 @@ ZERO = Decimal("0")
 
 
 class Proposal:
-    """What the ranking proposes for an application."""
+    """What the ranking proposes for an undecided application."""
 
     AWARD = Decision.Outcome.AWARD
     RESERVE = Decision.Outcome.RESERVE
     REJECT = Decision.Outcome.REJECT
+
+
+class Funding:
+    """Where an application stands against the funding line (the page, the chart, the exports
+    and the API use these words)."""
+
+    AWARDED = "awarded"  # an award is recorded: counts at its granted amount
+    FUNDED = "funded"  # undecided, funded by the line
+    RESERVE = "reserve"  # passing, not funded: undecided below the line, or decided reserve
+    REJECTED = "rejected"  # a rejection is recorded: counts for nothing
+    FAILING = "failing"  # undecided, misses a threshold: proposed for rejection
+    UNSCORED = "unscored"  # undecided, no score yet
+
+    LABELS = {
+        AWARDED: gettext_lazy("awarded (decided)"),
+        FUNDED: gettext_lazy("funded"),
+        RESERVE: gettext_lazy("reserve"),
+        REJECTED: gettext_lazy("rejected (decided)"),
+        FAILING: gettext_lazy("does not pass"),
+        UNSCORED: gettext_lazy("not scored yet"),
+    }
 
 
 def in_ranking_order(queryset: QuerySet, criteria: list[Criterion]) -> QuerySet:
@@ -80,29 +120,50 @@ def _one_to_one(application: Application, name: str):
 
 @dataclass
 class Row:
-    """One application on the ranking page."""
+    """One application of the ranking."""
 
     application: Application
-    criteria: list[CriterionScore]
+    active_criteria: list[Criterion]
     proposal: GrantProposal | None
     decision: Decision | None
     position: int | None = None  # 1, 2, … among the passing applications
-    funded: bool = False
+    funded: bool = False  # the money goes to it: an award is recorded, or the line funds it
     below_line: bool = False  # funded under `skip`, below where `strict` would have stopped
-    running_total: Decimal | None = None
+    running_total: Decimal | None = None  # what is used up to and including this row
+    tie_break: str | None = None  # why it ranks below the row above it with the same total
+
+    @cached_property
+    def criteria(self) -> list[CriterionScore]:
+        # Built when read: a large call's page and the API show only some of the rows.
+        return criterion_scores(self.application, self.active_criteria)
 
     @property
     def requested(self) -> Decimal:
         return self.application.requested_amount or ZERO
 
     @property
+    def outcome(self) -> str | None:
+        """The recorded decision's outcome, or None while undecided."""
+        return None if self.decision is None else self.decision.outcome
+
+    @property
+    def awarded(self) -> bool:
+        return self.outcome == Decision.Outcome.AWARD
+
+    @property
     def granted(self) -> Decimal:
-        """The amount the funding line counts (see the module docstring)."""
-        if self.decision is not None and self.decision.outcome == Decision.Outcome.AWARD:
+        """The amount of an award: the decided amount once recorded, else the what-if amount
+        staff proposed, else the requested amount."""
+        if self.awarded:
             return self.decision.granted_amount or ZERO
         if self.proposal is not None:
             return self.proposal.amount
         return self.requested
+
+    @property
+    def counted(self) -> Decimal:
+        """What this application takes from the budget (zero unless it is funded)."""
+        return self.granted if self.funded else ZERO
 
     @property
     def total(self) -> Decimal | None:
@@ -130,8 +191,26 @@ class Row:
         return self.decision is None
 
     @property
+    def funding(self) -> str:
+        """Where the application stands against the line: one of `Funding`."""
+        if self.awarded:
+            return Funding.AWARDED
+        if self.outcome == Decision.Outcome.REJECT:
+            return Funding.REJECTED
+        if self.funded:
+            return Funding.FUNDED
+        if self.outcome == Decision.Outcome.RESERVE or (self.scored and self.passes):
+            return Funding.RESERVE
+        return Funding.FAILING if self.scored else Funding.UNSCORED
+
+    @property
+    def funding_label(self) -> str:
+        return str(Funding.LABELS[self.funding])
+
+    @property
     def proposed_outcome(self) -> str | None:
-        if not self.scored:
+        """What the ranking proposes: only for undecided, scored applications."""
+        if self.decision is not None or not self.scored:
             return None
         if not self.passes:
             return Proposal.REJECT
@@ -167,6 +246,48 @@ def _score(value: Decimal | None) -> str:
     return number_format(value, 2)
 
 
+@dataclass(frozen=True)
+class BudgetUse:
+    """The one computation of what the budget of a call is used for: every screen, export and
+    API route that shows used, remaining or an overrun reads it from here."""
+
+    budget: Decimal
+    awarded: Decimal  # recorded awards, wherever they rank
+    proposed: Decimal  # undecided applications the line funds
+    funded_count: int  # applications the money goes to (awarded or funded by the line)
+    reserve_count: int
+
+    @property
+    def used(self) -> Decimal:
+        return self.awarded + self.proposed
+
+    @property
+    def remaining(self) -> Decimal:
+        """Negative when recorded awards overrun the budget."""
+        return self.budget - self.used
+
+    @property
+    def overrun(self) -> Decimal:
+        return max(ZERO, self.used - self.budget)
+
+    @property
+    def not_awarded(self) -> Decimal:
+        """What the recorded awards alone leave of the budget (negative on an overrun)."""
+        return self.budget - self.awarded
+
+    def as_dict(self) -> dict:
+        return {
+            "budget": self.budget,
+            "awarded": self.awarded,
+            "proposed": self.proposed,
+            "used": self.used,
+            "remaining": self.remaining,
+            "overrun": self.overrun,
+            "funded": self.funded_count,
+            "reserve": self.reserve_count,
+        }
+
+
 ROWS_BELOW_LINE = 25
 LIST_LIMIT = 200
 
@@ -175,11 +296,9 @@ LIST_LIMIT = 200
 class Ranking:
     call: Call
     criteria: list[Criterion]
-    passing: list[Row] = field(default_factory=list)  # in ranking order, funded and reserve
+    passing: list[Row] = field(default_factory=list)  # in ranking order, decided or not
     failing: list[Row] = field(default_factory=list)
     unscored: list[Row] = field(default_factory=list)
-    proposed_total: Decimal = ZERO  # granted amounts above (and, with skip, below) the line
-    awarded_total: Decimal = ZERO  # recorded award decisions
     line_index: int | None = None  # the funding line is drawn before passing[line_index]
     # A large call's page shows every funded application and the head of the reserve list
     # (where a what-if amount can move the line); longer lists are cut at LIST_LIMIT rows and
@@ -190,13 +309,30 @@ class Ranking:
     def budget(self) -> Decimal:
         return self.call.total_budget
 
+    @cached_property
+    def budget_use(self) -> BudgetUse:
+        counted = [row for row in self.rows if row.funded]
+        return BudgetUse(
+            budget=self.budget,
+            awarded=sum((row.granted for row in counted if row.awarded), ZERO),
+            proposed=sum((row.granted for row in counted if not row.awarded), ZERO),
+            funded_count=len(counted),
+            reserve_count=len(self.reserve),
+        )
+
     @property
     def funded(self) -> list[Row]:
+        """Passing applications the money goes to, in ranking order."""
         return [row for row in self.passing if row.funded]
 
     @property
     def reserve(self) -> list[Row]:
-        return [row for row in self.passing if not row.funded]
+        return [row for row in self.passing if row.funding == Funding.RESERVE]
+
+    @property
+    def awards_outside(self) -> list[Row]:
+        """Awards recorded for applications that do not pass or have no score."""
+        return [row for row in [*self.failing, *self.unscored] if row.awarded]
 
     @property
     def passing_shown(self) -> list[Row]:
@@ -235,35 +371,30 @@ class Ranking:
         return rows if self.show_all else rows[:LIST_LIMIT]
 
     @property
-    def remaining(self) -> Decimal:
-        return self.budget - self.proposed_total
-
-    @property
-    def awarded_remaining(self) -> Decimal:
-        """What the recorded awards leave of the budget; negative when they overrun it."""
-        return self.budget - self.awarded_total
-
-    @property
-    def overrun(self) -> Decimal:
-        return max(ZERO, self.awarded_total - self.budget)
-
-    @property
     def has_decisions(self) -> bool:
         return any(row.decision is not None for row in self.rows)
+
+    @property
+    def undecided(self) -> list[Row]:
+        """Scored applications without a decision: what applying the proposal decides."""
+        return [row for row in [*self.passing, *self.failing] if row.decision is None]
 
     @property
     def rows(self) -> list[Row]:
         return [*self.passing, *self.failing, *self.unscored]
 
     def chart_data(self) -> dict:
-        """Totals per application for the bar chart (ranking order), as plain JSON."""
+        """Totals per application for the bar chart (ranking order), as plain JSON, with the
+        budget figures of `budget_use` in words."""
+        use = self.budget_use
+        scored_rows = [row for row in self.rows if row.scored]
         return {
-            "labels": [row.application.reference or row.application.title for row in self.rows if row.scored],
-            "totals": [float(row.total_display) for row in self.rows if row.scored],
-            "status": [
-                "funded" if row.funded else "reserve" if row.passes else "failing" for row in self.rows if row.scored
-            ],
+            "labels": [row.application.reference or row.application.title for row in scored_rows],
+            "totals": [float(row.total_display) for row in scored_rows],
+            "status": [row.funding for row in scored_rows],
             "threshold": float(self.call.overall_threshold),
+            "summary": _("Used %(used)s of %(budget)s; remaining %(remaining)s")
+            % {"used": money(use.used), "budget": money(use.budget), "remaining": money(use.remaining)},
         }
 
 
@@ -275,12 +406,10 @@ def ranking_for(call: Call) -> Ranking:
         application.call = call  # spare a query per row
         row = Row(
             application=application,
-            criteria=criterion_scores(application, criteria),
+            active_criteria=criteria,
             proposal=_one_to_one(application, "grant_proposal"),
             decision=_one_to_one(application, "decision"),
         )
-        if row.decision is not None and row.decision.outcome == Decision.Outcome.AWARD:
-            ranking.awarded_total += row.decision.granted_amount or ZERO
         if not row.scored:
             ranking.unscored.append(row)
         elif row.passes:
@@ -288,22 +417,76 @@ def ranking_for(call: Call) -> Ranking:
         else:
             ranking.failing.append(row)
     _draw_funding_line(ranking, strict=call.funding_policy == FundingPolicy.STRICT)
+    _explain_ties(ranking.passing, criteria)
+    _explain_ties(ranking.failing, criteria)
     return ranking
 
 
 def _draw_funding_line(ranking: Ranking, *, strict: bool) -> None:
-    running = ZERO
+    """The rule of the module docstring: awards first, then the undecided in order."""
+    awards = [row for row in ranking.rows if row.awarded]
+    for row in awards:
+        row.funded = True
+    available = ranking.budget - sum((row.granted for row in awards), ZERO)
+    # Awards outside the passing list are off the budget before the first row of the order.
+    running = sum((row.granted for row in ranking.awards_outside), ZERO)
+    proposed = ZERO
     for position, row in enumerate(ranking.passing):
         row.position = position + 1
-        fits = running + row.granted <= ranking.budget
+        if row.awarded:
+            running += row.granted
+            row.running_total = running
+            continue
+        if row.decision is not None:  # a recorded reserve or rejection counts for nothing
+            continue
+        fits = proposed + row.granted <= available
         if fits and not (strict and ranking.line_index is not None):
+            proposed += row.granted
             running += row.granted
             row.funded = True
             row.below_line = ranking.line_index is not None
             row.running_total = running
         elif ranking.line_index is None:
             ranking.line_index = position
-    ranking.proposed_total = running
+
+
+def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
+    """Say, for each row with the same total as the row above it, which rule of the order put
+    it below: the first criterion with a lower final score, or the later submission."""
+    for above, row in zip(rows, rows[1:], strict=False):
+        if row.total != above.total:
+            if row.total_display == above.total_display:
+                row.tie_break = _("Same rounded total as %(above)s, which scores higher before rounding.") % {
+                    "above": _name(above)
+                }
+            continue
+        for criterion in criteria:
+            mine = getattr(row.application, score_field(criterion, "final"))
+            theirs = getattr(above.application, score_field(criterion, "final"))
+            if mine != theirs:
+                row.tie_break = _(
+                    "Same total as %(above)s; ranked below it on the criterion %(criterion)s (%(mine)s against "
+                    "%(theirs)s)."
+                ) % {
+                    "above": _name(above),
+                    "criterion": criterion.title,
+                    "mine": _score(mine),
+                    "theirs": _score(theirs),
+                }
+                break
+        else:
+            if row.application.submitted_at != above.application.submitted_at:
+                row.tie_break = _(
+                    "Same total and criterion scores as %(above)s; ranked below it because it was submitted later."
+                ) % {"above": _name(above)}
+            else:
+                row.tie_break = _("Same total, criterion scores and submission time as %(above)s.") % {
+                    "above": _name(above)
+                }
+
+
+def _name(row: Row) -> str:
+    return row.application.reference or row.application.title
 
 
 @transaction.atomic

@@ -117,8 +117,11 @@ def export_rows(ranking):
         _("Requested amount"),
         _("Granted amount"),
         _("Running total"),
+        _("Funding line"),
+        _("Counted in the budget"),
         _("Proposal"),
         _("Decision"),
+        _("Tie broken by"),
     ]
     yield header
     labels = {value: str(label) for value, label in Decision.Outcome.choices}
@@ -145,10 +148,27 @@ def export_rows(ranking):
             _number(row.requested),
             _number(row.granted),
             _number(row.running_total),
+            row.funding_label,
+            _number(row.counted),
             labels.get(row.proposed_outcome, ""),
-            labels.get(row.decision.outcome, "") if row.decision else "",
+            labels.get(row.outcome, ""),
+            row.tie_break or "",
         ]
         yield line
+
+
+def export_budget(ranking):
+    """The budget sheet of the XLSX export: the figures of `ranking.budget_use`."""
+    use = ranking.budget_use
+    yield [_("Figure"), _("Amount")]
+    yield [_("Budget of the call"), _number(use.budget)]
+    yield [_("Awarded (recorded decisions)"), _number(use.awarded)]
+    yield [_("Proposed by the funding line"), _number(use.proposed)]
+    yield [_("Used"), _number(use.used)]
+    yield [_("Remaining"), _number(use.remaining)]
+    yield [_("Overrun"), _number(use.overrun)]
+    yield [_("Funded applications"), use.funded_count]
+    yield [_("Reserve list"), use.reserve_count]
 
 
 def _number(value):
@@ -192,9 +212,10 @@ class ExportXlsxView(ManagedCallMixin, View):
         ranking = ranking_for(self.call)
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="xlsx")
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=_("Scores")[:31])
-        for line in export_rows(ranking):
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in line])
+        for title, lines in ((_("Scores"), export_rows(ranking)), (_("Budget"), export_budget(ranking))):
+            sheet = workbook.create_sheet(title=title[:31])
+            for line in lines:
+                sheet.append([float(v) if isinstance(v, Decimal) else v for v in line])
         spool = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
         workbook.save(spool)
         spool.seek(0)
@@ -216,7 +237,7 @@ class ApplyProposalView(ManagedCallMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ranking = ranking_for(self.call)
-        undecided = [row for row in [*ranking.passing, *ranking.failing] if row.decision is None]
+        undecided = ranking.undecided
         return super().get_context_data(
             ranking=ranking,
             to_award=[r for r in undecided if r.proposed_outcome == Decision.Outcome.AWARD],
@@ -231,14 +252,17 @@ class ApplyProposalView(ManagedCallMixin, TemplateView):
         except (TransitionError, ValidationError) as error:
             messages.error(request, _("The proposal could not be applied: %(reason)s") % {"reason": _reason(error)})
             return HttpResponseRedirect(reverse("ranking:apply", args=[slug]))
-        messages.success(
-            request,
-            _(
-                "Decisions recorded: %(awarded)s awarded, %(reserved)s on the reserve list, %(rejected)s rejected. "
-                "Applicants see nothing until you publish."
-            )
-            % {"awarded": len(applied.awarded), "reserved": len(applied.reserved), "rejected": len(applied.rejected)},
-        )
+        text = _(
+            "Decisions recorded: %(awarded)s awarded, %(reserved)s on the reserve list, %(rejected)s rejected. "
+            "Applicants see nothing until you publish."
+        ) % {"awarded": len(applied.awarded), "reserved": len(applied.reserved), "rejected": len(applied.rejected)}
+        if applied.already_decided:
+            text += " " + ngettext(
+                "%(count)s application decided before was left as it was.",
+                "%(count)s applications decided before were left as they were.",
+                applied.already_decided,
+            ) % {"count": applied.already_decided}
+        messages.success(request, text)
         return HttpResponseRedirect(reverse("ranking:decisions", args=[slug]))
 
 

@@ -29,7 +29,7 @@ def test_manager_decides_and_publishes_and_the_applicant_reads_the_evaluation(br
     assert len(before.funded) >= 13 and before.reserve, "the demo ranking should show a line and a reserve list"
     # Lower one funded amount just enough for the first reserve application to fit.
     waiting = before.reserve[0]
-    shortfall = waiting.granted - before.remaining
+    shortfall = waiting.granted - before.budget_use.remaining
     trimmed = next(row for row in before.funded if row.granted > shortfall + 1000)
     new_amount = trimmed.granted - shortfall
     page = browser_page

@@ -254,7 +254,7 @@ def test_a_reserve_application_is_awarded_when_budget_frees_and_is_notified_at_o
     # 60 000 + 50 000 on a budget of 100 000: shown as an overrun, not refused.
     from reviews.ranking import ranking_for
 
-    assert ranking_for(call).overrun == D("10000")
+    assert ranking_for(call).budget_use.overrun == D("10000")
     assert [n.template for n in history_for(apps["B"]).order_by("created_at", "pk")] == [
         "reviews_decision_reserve",
         "reviews_decision_award",

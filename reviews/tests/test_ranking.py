@@ -83,8 +83,8 @@ def test_strict_policy_ends_the_funding_line_at_the_first_application_that_does_
     assert references(ranking.reserve) == ["C", "D"]
     assert ranking.line_index == 2
     assert [row.running_total for row in ranking.passing] == [D("50000"), D("90000"), None, None]
-    assert ranking.proposed_total == D("90000")
-    assert ranking.remaining == D("10000")
+    assert ranking.budget_use.used == D("90000")
+    assert ranking.budget_use.remaining == D("10000")
     assert references(ranking.failing) == ["F"]
 
 
@@ -96,7 +96,7 @@ def test_skip_policy_funds_smaller_applications_further_down_that_still_fit():
     assert ranking.line_index == 2
     assert [row.below_line for row in ranking.funded] == [False, False, True]
     assert [row.running_total for row in ranking.passing] == [D("50000"), D("90000"), None, D("100000")]
-    assert ranking.remaining == D("0")
+    assert ranking.budget_use.remaining == D("0")
 
 
 def test_a_what_if_amount_moves_the_line(user):
@@ -109,7 +109,7 @@ def test_a_what_if_amount_moves_the_line(user):
 
     assert references(ranking.funded) == ["A", "B", "C"]
     assert references(ranking.reserve) == ["D"]
-    assert ranking.proposed_total == D("100000")
+    assert ranking.budget_use.used == D("100000")
     assert [row.granted for row in ranking.funded] == [D("50000"), D("20000"), D("30000")]
 
 
@@ -181,9 +181,9 @@ def test_a_recorded_award_counts_with_its_granted_amount_and_an_overrun_is_shown
 
     ranking = ranking_for(call)
 
-    assert ranking.awarded_total == D("115000")
-    assert ranking.overrun == D("15000")
-    assert ranking.awarded_remaining == D("-15000")
+    assert ranking.budget_use.awarded == D("115000")
+    assert ranking.budget_use.overrun == D("15000")
+    assert ranking.budget_use.remaining == D("-15000")
     assert ranking.passing[0].granted == D("55000")
 
 

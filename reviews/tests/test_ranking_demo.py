@@ -19,7 +19,7 @@ def test_the_demo_ranking_has_a_funding_line_a_reserve_list_and_no_decisions():
     assert 13 <= len(ranking.funded) <= 16  # 14 projects were funded in reality
     assert ranking.reserve, "a reserve list below the line"
     assert ranking.line_index is not None
-    assert ranking.proposed_total <= call.total_budget
+    assert ranking.budget_use.used <= call.total_budget
     assert not Decision.objects.filter(application__call=call).exists()
     assert not ranking.unscored
     # One what-if amount shows the feature; the funding line still holds.

@@ -170,7 +170,7 @@ def test_the_csv_export_has_the_same_scores_as_the_page_and_is_audited(call, man
     assert lines["F"]["Geslaagd"] == "nee"
     assert lines["F"]["Ingediende beoordelingen"] == "1"
     assert AuditEvent.objects.filter(action="scores_exported", call_id=call.pk, actor=manager).exists()
-    assert len(header) == 4 + 2 * 6 + 9
+    assert len(header) == 4 + 2 * 6 + 12
 
 
 def test_the_xlsx_export_has_the_same_rows(call, manager, client):

@@ -5,7 +5,7 @@
 
   var chart = null;
   var lastInputId = null;
-  var COLOURS = { funded: "#198754", reserve: "#0a58ca", failing: "#6c757d" };
+  var COLOURS = { awarded: "#198754", funded: "#198754", reserve: "#0a58ca", rejected: "#6c757d", failing: "#6c757d" };
 
   function chartData() {
     var script = document.getElementById("ranking-chart-data");
@@ -21,6 +21,7 @@
       chart.data.labels = data.labels;
       chart.data.datasets[0].data = data.totals;
       chart.data.datasets[0].backgroundColor = colours;
+      chart.options.plugins.title.text = data.summary;
       chart.update();
       return;
     }
@@ -30,7 +31,7 @@
       options: {
         animation: false,
         maintainAspectRatio: false,
-        plugins: { legend: { display: false } },
+        plugins: { legend: { display: false }, title: { display: true, text: data.summary } },
         scales: { y: { min: 0, max: 100, title: { display: true, text: "%" } } }
       }
     });
