@@ -95,6 +95,8 @@ class GeneralForm(forms.Form):
         self.fields["objectives"].queryset = Objective.objects.filter(call=call, archived_at__isnull=True).order_by(
             "number"
         )
+        if not call.objectives_required:
+            self.fields["objectives"].label = _("Themes the project works on (optional)")
 
     def clean(self):
         data = super().clean()

@@ -32,6 +32,11 @@ class Status(models.TextChoices):
 DECIDED_STATUSES = (Status.AWARDED, Status.RESERVE, Status.REJECTED)
 
 
+class WaiverDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted")
+    REFUSED = "refused", _("refused")
+
+
 class ApplicationQuerySet(models.QuerySet):
     def of_user(self, user):
         """Applications of every organisation `user` belongs to."""
@@ -83,6 +88,15 @@ class Application(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     waiver_motivation = models.TextField(_("motivation for a co-financing waiver"), blank=True)
+    # Staff accept or refuse the waiver at admissibility (services.decide_waiver), with a motivation.
+    waiver_decision = models.CharField(
+        _("decision on the co-financing waiver"), max_length=10, choices=WaiverDecision.choices, blank=True
+    )
+    waiver_decision_motivation = models.TextField(_("motivation of the decision on the waiver"), blank=True)
+    waiver_decided_at = models.DateTimeField(_("waiver decided"), null=True, blank=True)
+    waiver_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     reference = models.CharField(_("reference"), max_length=30, null=True, blank=True, unique=True)

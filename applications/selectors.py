@@ -77,6 +77,7 @@ def facts_for(application: Application) -> eligibility.Facts:
         requested_amount=application.requested_amount,
         total_cost=sum((line.amount for line in lines), Decimal("0")) if lines else None,
         waiver_motivation=application.waiver_motivation,
+        waiver_decision=application.waiver_decision,
         start_date=application.start_date,
         end_date=application.end_date,
         funded_in_call_ids=funded_in,

@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
+from calls import eligibility
 from calls.models import Call, CallRole, DeadlineChange, Question, RequiredDocument
 from portal import audit
 from portal.notifications import notify
 
 from . import content, references, uploads, workflow
-from .models import Answer, Application, Attachment, BudgetLine, Message, Partner, Status
+from .models import Answer, Application, Attachment, BudgetLine, Message, Partner, Status, WaiverDecision
 from .uploads import MB, UploadRefused  # noqa: F401 - re-exported for callers
 from .workflow import Actor, Transition, TransitionError
 
@@ -70,7 +71,10 @@ def edit_refusal(application: Application, section: str, *, by, now: datetime | 
         return _("You are not allowed to do this.")
     if application.status == Status.DRAFT:
         return None
-    if application.status == Status.INCOMPLETE and section in INCOMPLETE_EDITABLE:
+    if application.status == Status.INCOMPLETE and (
+        section in INCOMPLETE_EDITABLE
+        or (section == "budget" and application.waiver_decision == WaiverDecision.REFUSED)
+    ):
         if application.completion_deadline and now >= application.completion_deadline:
             return _("The time to complete this application ended on %(moment)s (Brussels time).") % {
                 "moment": workflow.brussels(application.completion_deadline)
@@ -78,6 +82,7 @@ def edit_refusal(application: Application, section: str, *, by, now: datetime | 
         return None
     if application.status == Status.INCOMPLETE:
         return _("While the application is to be completed, only the answers and attachments can be changed.")
+    # (After a refused co-financing waiver the budget may change too: the request has to come down.)
     return _("This application is %(status)s and can no longer be changed.") % {
         "status": Status(application.status).label
     }
@@ -135,6 +140,11 @@ def start(call: Call, *, by: User, organisation: Organisation, now: datetime | N
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         candidate = Application(call=call, lead_organisation=organisation, created_by=by)
         workflow.ensure_allowed(candidate, Transition.START, by=by, now=now)
+        # An organisation that cannot lead in this call is told so before a draft exists.
+        lead_findings = eligibility.check(call, eligibility.Facts(lead_kind=organisation.kind))
+        refused = [f for f in lead_findings if f.blocking and f.code == "lead_kind"]
+        if refused:
+            raise TransitionError(refused[0].message)
         if not call.allow_multiple_drafts:
             existing = (
                 Application.objects.filter(call=call, lead_organisation=organisation, status=Status.DRAFT)
@@ -489,6 +499,40 @@ def mark_inadmissible(application: Application, *, by: User, motivation: str) ->
     audit.record(application, "marked_inadmissible", by=by, motivation=motivation)
     context = {"application": application, "motivation": motivation}
     _notify_all(members_of(application), "applications_inadmissible", context, about=application)
+    return application
+
+
+@transaction.atomic
+def decide_waiver(application: Application, *, accepted: bool, motivation: str, by: User, now=None) -> Application:
+    """Staff accept or refuse the co-financing waiver at admissibility, with a motivation the
+    applicant reads; recorded on the application and audited. Decided once, while the
+    application is submitted or incomplete."""
+    motivation = (motivation or "").strip()
+    if not motivation:
+        raise TransitionError(_("Motivate the decision on the waiver: the applicant reads this."))
+    application = _locked(application)
+    if application.status not in (Status.SUBMITTED, Status.INCOMPLETE):
+        raise TransitionError(_("The waiver is decided while admissibility is checked."))
+    if not application.waiver_motivation.strip():
+        raise TransitionError(_("This application does not ask for a waiver."))
+    if application.waiver_decision:
+        raise TransitionError(_("The waiver has already been decided."))
+    application.waiver_decision = WaiverDecision.ACCEPTED if accepted else WaiverDecision.REFUSED
+    application.waiver_decision_motivation = motivation
+    application.waiver_decided_at = now or timezone.now()
+    application.waiver_decided_by = by
+    application.version += 1
+    application.save(
+        update_fields=[
+            "waiver_decision",
+            "waiver_decision_motivation",
+            "waiver_decided_at",
+            "waiver_decided_by",
+            "version",
+            "updated_at",
+        ]
+    )
+    audit.record(application, "waiver_decided", by=by, decision=application.waiver_decision, motivation=motivation)
     return application
 
 

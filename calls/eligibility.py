@@ -5,6 +5,7 @@ so a rule is decided in exactly one place. `calls` knows nothing of applications
 build `Facts` from whatever they have (a self-check form, a draft application).
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,8 @@ class Facts:
     requested_amount: Decimal | None = None
     total_cost: Decimal | None = None
     waiver_motivation: str = ""
+    # Staff's decision on the co-financing waiver at admissibility: "", "accepted" or "refused".
+    waiver_decision: str = ""
     start_date: date | None = None
     end_date: date | None = None
     # Calls (pks) in which the lead organisation was funded before; None when unknown.
@@ -39,6 +42,20 @@ class Facts:
         """The kinds of every organisation in the partnership, the lead's first: the partnership
         rules count the lead too ("at least 2 partners")."""
         return ((self.lead_kind,) if self.lead_kind else ()) + tuple(self.partner_kinds)
+
+
+# A finding that is neither blocking nor a plain warning: eligible on condition that the
+# administration accepts something (the co-financing waiver).
+CONDITION = "condition"
+# A waiver needs a thorough motivation: at least this many characters, as the user sees them.
+WAIVER_MIN_CHARS = 300
+WAIVER_ACCEPTED, WAIVER_REFUSED = "accepted", "refused"
+
+
+def visible_length(text: str) -> int:
+    """Characters as a person counts them: one per line break (whatever the browser sent),
+    composed accents as one, surrounding blanks not counted."""
+    return len(unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n")).strip())
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,10 @@ class Finding:
     def blocking(self) -> bool:
         return self.severity == Severity.BLOCKING
 
+    @property
+    def condition(self) -> bool:
+        return self.severity == CONDITION
+
 
 def _kind_label(kind: str) -> str:
     try:
@@ -63,15 +84,37 @@ def _kind_label(kind: str) -> str:
 
 
 def _kinds_label(kinds) -> str:
-    return ", ".join(_kind_label(k) for k in kinds)
+    """Kinds named inside a sentence: quoted, so no article has to agree with them."""
+    return ", ".join(f"“{_kind_label(k)}”" for k in kinds)
+
+
+def _has(count: int) -> str:
+    """'it has none / 1 / 2', for the end of a partnership rule's message."""
+    if count == 0:
+        return _("it has none")
+    return ngettext("it has %(count)d", "it has %(count)d", count) % {"count": count}
 
 
 def check(call: Call, facts: Facts) -> list[Finding]:
     """Evaluate every eligibility rule of `call` against `facts`; [] means eligible.
 
     A rule whose facts are unknown is skipped, so a half-filled draft only gets findings about
-    what it already says. Uses `call.eligibility_rules.all()` (prefetch it for lists)."""
+    what it already says. Uses `call.eligibility_rules.all()` (prefetch it for lists). Every call,
+    whatever its rules, refuses a request above its total budget."""
     findings: list[Finding] = []
+    if facts.requested_amount is not None and call.total_budget and facts.requested_amount > call.total_budget:
+        findings.append(
+            Finding(
+                code="grant_above_budget",
+                severity=Severity.BLOCKING,
+                message=_(
+                    "The requested grant may not exceed the budget of the call, %(budget)s; it is %(amount)s. "
+                    "Lower the requested amount."
+                )
+                % {"budget": money(call.total_budget), "amount": money(facts.requested_amount)},
+                section="budget",
+            )
+        )
     for rule in call.eligibility_rules.all():
         finding = _evaluate(rule, facts)
         if finding is not None:
@@ -94,7 +137,10 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
         if facts.lead_kind is not None and rule.org_kinds and facts.lead_kind not in rule.org_kinds:
             return finding(
                 "lead_kind",
-                _("A %(kind)s cannot lead an application in this call. The lead organisation must be: %(allowed)s.")
+                _(
+                    "An organisation of the kind “%(kind)s” cannot lead an application in this call. The lead "
+                    "organisation must be of one of these kinds: %(allowed)s."
+                )
                 % {"kind": _kind_label(facts.lead_kind), "allowed": _kinds_label(rule.org_kinds)},
                 "lead",
             )
@@ -104,11 +150,11 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
             return finding(
                 "min_partners",
                 ngettext(
-                    "The partnership must have at least %(n)d organisation, the lead included; it has %(count)d. Add partners.",
-                    "The partnership must have at least %(n)d organisations, the lead included; it has %(count)d. Add partners.",
+                    "The partnership must have at least %(n)d organisation, the lead included; %(has)s. Add partners.",
+                    "The partnership must have at least %(n)d organisations, the lead included; %(has)s. Add partners.",
                     rule.number,
                 )
-                % {"n": rule.number, "count": count},
+                % {"n": rule.number, "has": _has(count)},
                 "partners",
             )
     elif kind == RuleKind.MAX_PARTNERS:
@@ -117,11 +163,11 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
             return finding(
                 "max_partners",
                 ngettext(
-                    "The partnership may have at most %(n)d organisation, the lead included; it has %(count)d. Remove partners.",
-                    "The partnership may have at most %(n)d organisations, the lead included; it has %(count)d. Remove partners.",
+                    "The partnership may have at most %(n)d organisation, the lead included; %(has)s. Remove partners.",
+                    "The partnership may have at most %(n)d organisations, the lead included; %(has)s. Remove partners.",
                     rule.number,
                 )
-                % {"n": rule.number, "count": count},
+                % {"n": rule.number, "has": _has(count)},
                 "partners",
             )
     elif kind == RuleKind.PARTNERS_OF_KIND:
@@ -132,11 +178,30 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
             return finding(
                 "partners_of_kind",
                 ngettext(
-                    "At least %(n)d organisation in the partnership must be a %(kind)s; there is %(count)d. Add a %(kind)s as a partner.",
-                    "At least %(n)d organisations in the partnership must be a %(kind)s; there are %(count)d. Add a %(kind)s as a partner.",
+                    "At least %(n)d organisation in the partnership must be of the kind “%(kind)s”; %(has)s. "
+                    "Add such a partner.",
+                    "At least %(n)d organisations in the partnership must be of the kind “%(kind)s”; %(has)s. "
+                    "Add such partners.",
                     needed,
                 )
-                % {"n": needed, "kind": _kind_label(rule.org_kind), "count": have},
+                % {"n": needed, "kind": _kind_label(rule.org_kind), "has": _has(have)},
+                "partners",
+            )
+    elif kind == RuleKind.ORGS_OF_KINDS:
+        pool = facts.partnership if rule.count_lead else partners
+        have = sum(1 for k in pool if k in (rule.org_kinds or ()))
+        needed = rule.number or 1
+        if facts.lead_kind is not None and have < needed:
+            return finding(
+                "orgs_of_kinds",
+                ngettext(
+                    "At least %(n)d organisation in the partnership must be of one of these kinds: %(kinds)s; "
+                    "%(has)s. Organisations of other kinds may take part but do not count.",
+                    "At least %(n)d organisations in the partnership must be of one of these kinds: %(kinds)s; "
+                    "%(has)s. Organisations of other kinds may take part but do not count.",
+                    needed,
+                )
+                % {"n": needed, "kinds": _kinds_label(rule.org_kinds), "has": _has(have)},
                 "partners",
             )
     elif kind == RuleKind.MIN_OBJECTIVES:
@@ -195,30 +260,62 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
 
 
 def _grant_share(rule, facts: Facts, finding):
+    """The co-financing rule. Where the call allows a waiver, a thorough motivation makes the
+    proposal eligible *on condition* that the administration accepts it at admissibility;
+    once staff decide, their decision counts (docs/decisions.md)."""
     if facts.requested_amount is None or not facts.total_cost or rule.percent is None:
         return None
     share = facts.requested_amount / facts.total_cost * 100
     if share <= rule.percent:
         return None
-    limit = percent(rule.percent, digits=0)
-    if rule.waiver_allowed:
-        if facts.waiver_motivation.strip():
-            return None
+    values = {"limit": percent(rule.percent, digits=0), "share": percent(share)}
+    if not rule.waiver_allowed:
+        return finding(
+            "grant_share",
+            _("The grant may cover at most %(limit)s of the total cost; you ask %(share)s. Lower the requested amount.")
+            % values,
+            "budget",
+        )
+    if facts.waiver_decision == WAIVER_ACCEPTED:
+        return None
+    if facts.waiver_decision == WAIVER_REFUSED:
+        return finding(
+            "grant_share_waiver_refused",
+            _(
+                "The administration refused the exception to the co-financing. The grant may cover at most %(limit)s "
+                "of the total cost; you ask %(share)s. Lower the requested amount."
+            )
+            % values,
+            "budget",
+        )
+    length = visible_length(facts.waiver_motivation)
+    if length < WAIVER_MIN_CHARS:
         return finding(
             "grant_share_needs_waiver",
             _(
                 "The grant may cover at most %(limit)s of the total cost; you ask %(share)s. Lower the requested amount, "
-                "or explain in the waiver motivation why the co-financing cannot be met."
+                "or explain thoroughly in the waiver motivation why the co-financing cannot be met: at least %(min)s "
+                "characters (%(written)s)."
             )
-            % {"limit": limit, "share": percent(share)},
+            % {**values, "min": WAIVER_MIN_CHARS, "written": _written(length)},
             "waiver",
         )
     return finding(
-        "grant_share",
-        _("The grant may cover at most %(limit)s of the total cost; you ask %(share)s. Lower the requested amount.")
-        % {"limit": limit, "share": percent(share)},
-        "budget",
+        "grant_share_waiver_pending",
+        _(
+            "Eligible on condition that the administration accepts your motivation for an exception to the "
+            "co-financing: you ask %(share)s of the total cost, the usual limit is %(limit)s."
+        )
+        % values,
+        "waiver",
+        CONDITION,
     )
+
+
+def _written(length: int) -> str:
+    if length == 0:
+        return _("nothing written yet")
+    return ngettext("%(count)s written", "%(count)s written", length) % {"count": length}
 
 
 def _project_dates(rule, facts: Facts, finding):
@@ -253,7 +350,11 @@ def describe(rule) -> str:
 
     kind = rule.kind
     if kind == RuleKind.LEAD_KINDS:
-        return _("The lead organisation is a %(kinds)s.") % {"kinds": _kinds_label(rule.org_kinds).replace(", ", " / ")}
+        return _("The lead organisation is of one of these kinds: %(kinds)s.") % {"kinds": _kinds_label(rule.org_kinds)}
+    if kind == RuleKind.MIN_PARTNERS and not rule.number:
+        return _("There is no minimum number of organisations in the partnership.")
+    if kind == RuleKind.MIN_OBJECTIVES and not rule.number:
+        return _("Addressing objectives is optional.")
     if kind == RuleKind.MIN_PARTNERS:
         return ngettext(
             "The partnership has at least %(n)d organisation, the lead included.",
@@ -270,17 +371,34 @@ def describe(rule) -> str:
         n = rule.number or 1
         if rule.count_lead:
             text = ngettext(
-                "At least %(n)d organisation in the partnership is a %(kind)s (the lead counts too).",
-                "At least %(n)d organisations in the partnership are a %(kind)s (the lead counts too).",
+                "At least %(n)d organisation in the partnership is of the kind “%(kind)s” (the lead counts too).",
+                "At least %(n)d organisations in the partnership are of the kind “%(kind)s” (the lead counts too).",
                 n,
             )
         else:
             text = ngettext(
-                "At least %(n)d partner besides the lead is a %(kind)s.",
-                "At least %(n)d partners besides the lead are a %(kind)s.",
+                "At least %(n)d partner besides the lead is of the kind “%(kind)s”.",
+                "At least %(n)d partners besides the lead are of the kind “%(kind)s”.",
                 n,
             )
         return text % {"n": n, "kind": _kind_label(rule.org_kind)}
+    if kind == RuleKind.ORGS_OF_KINDS:
+        n = rule.number or 1
+        if rule.count_lead:
+            text = ngettext(
+                "At least %(n)d organisation in the partnership, the lead included, is of one of these kinds: "
+                "%(kinds)s. Organisations of other kinds may take part but do not count.",
+                "At least %(n)d organisations in the partnership, the lead included, are of one of these kinds: "
+                "%(kinds)s. Organisations of other kinds may take part but do not count.",
+                n,
+            )
+        else:
+            text = ngettext(
+                "At least %(n)d partner besides the lead is of one of these kinds: %(kinds)s.",
+                "At least %(n)d partners besides the lead are of one of these kinds: %(kinds)s.",
+                n,
+            )
+        return text % {"n": n, "kinds": _kinds_label(rule.org_kinds)}
     if kind == RuleKind.MIN_OBJECTIVES:
         return ngettext(
             "The project addresses at least %(n)d objective.",
@@ -296,7 +414,10 @@ def describe(rule) -> str:
             "limit": percent(rule.percent, digits=0)
         }
         if rule.waiver_allowed:
-            text += " " + _("An exception is possible with a written motivation.")
+            text += " " + _(
+                "An exception is possible with a thorough written motivation (at least %(min)s characters), which the "
+                "administration accepts or refuses when it checks admissibility."
+            ) % {"min": WAIVER_MIN_CHARS}
         return text
     if kind == RuleKind.PROJECT_DATES:
         parts = []

@@ -23,6 +23,7 @@ from .models import (
     Objective,
     Question,
     RequiredDocument,
+    RuleKind,
 )
 
 LANGUAGE_LABELS = {"nl": _("%(field)s (Dutch)"), "en": _("%(field)s (English)")}
@@ -150,6 +151,22 @@ class SelfCheckForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.call = call
         self.fields["objectives"].queryset = call.objectives.filter(archived_at__isnull=True)
+        if not call.objectives_required:
+            self.fields["objectives"].label = _("Themes the project works on (optional)")
+        # Only the kinds that can lead in this call (every kind may still join as a partner).
+        lead_rule = call.rule(RuleKind.LEAD_KINDS)
+        if lead_rule is not None and lead_rule.org_kinds:
+            self.fields["lead_kind"].choices = [("", _("Choose…"))] + [
+                (value, label) for value, label in OrganisationKind.choices if value in lead_rule.org_kinds
+            ]
+        # A later round that excludes organisations funded earlier asks about it.
+        self.excluded_call = getattr(call.rule(RuleKind.NOT_FUNDED_IN), "excluded_call", None)
+        if self.excluded_call is not None:
+            self.fields["funded_before"] = forms.TypedChoiceField(
+                label=_("Was your organisation funded in “%(call)s”?") % {"call": self.excluded_call.title},
+                choices=[("", _("Choose…")), ("no", _("no")), ("yes", _("yes"))],
+                required=False,
+            )
         # One number per kind of partner: usable without JavaScript, no rows to add.
         self.partner_fields = []
         for kind, label in OrganisationKind.choices:
@@ -177,6 +194,7 @@ class SelfCheckForm(forms.Form):
             Row(Column("requested_amount", css_class="col-md-6"), Column("total_cost", css_class="col-md-6")),
             "waiver_motivation",
             Row(Column("start_date", css_class="col-md-6"), Column("end_date", css_class="col-md-6")),
+            *(["funded_before"] if self.excluded_call is not None else []),
         )
 
     def clean(self):
@@ -200,7 +218,13 @@ class SelfCheckForm(forms.Form):
             waiver_motivation=data.get("waiver_motivation") or "",
             start_date=data.get("start_date"),
             end_date=data.get("end_date"),
+            funded_in_call_ids=self._funded_in(data.get("funded_before")),
         )
+
+    def _funded_in(self, answer: str | None) -> frozenset[int] | None:
+        if self.excluded_call is None or answer not in ("yes", "no"):
+            return None
+        return frozenset({self.excluded_call.pk}) if answer == "yes" else frozenset()
 
 
 # --- Staff: the call itself ------------------------------------------------------------------

@@ -143,6 +143,15 @@ class Call(models.Model):
             ),
         ]
 
+    @property
+    def objectives_required(self) -> int:
+        """How many objectives a project must address; 0: they are themes an applicant may tick
+        (for statistics and the criteria linked to them), not a condition."""
+        return max(
+            (rule.number or 0 for rule in self.eligibility_rules.all() if rule.kind == RuleKind.MIN_OBJECTIVES),
+            default=0,
+        )
+
     def __str__(self):
         return self.title
 
@@ -364,6 +373,7 @@ class RuleKind(models.TextChoices):
     MIN_PARTNERS = "min_partners", _("minimum number of organisations in the partnership (lead included)")
     MAX_PARTNERS = "max_partners", _("maximum number of organisations in the partnership (lead included)")
     PARTNERS_OF_KIND = "partners_of_kind", _("at least N partners of a kind")
+    ORGS_OF_KINDS = "orgs_of_kinds", _("at least N organisations among some kinds (sector partnership)")
     MIN_OBJECTIVES = "min_objectives", _("minimum number of objectives")
     GRANT_MIN = "grant_min", _("minimum grant")
     GRANT_MAX = "grant_max", _("maximum grant")
@@ -383,6 +393,7 @@ class EligibilityRule(models.Model):
 
     Which fields a kind uses: lead_kinds → org_kinds; min/max_partners, min_objectives → number;
     partners_of_kind → number and org_kind (and the lead counts when `count_lead`);
+    orgs_of_kinds → number and org_kinds (and the lead counts when `count_lead`);
     grant_min/max → amount; max_grant_share → percent and waiver_allowed;
     project_dates → start_from, start_until, end_by; max_duration → number (months);
     not_funded_in → excluded_call.
@@ -431,6 +442,8 @@ class EligibilityRule(models.Model):
             value = getattr(self, name if name != "excluded_call" else "excluded_call_id")
             if value in (None, "", []):
                 errors[name] = _("This rule needs a value here.")
+        if self.kind == RuleKind.MAX_PARTNERS and self.number is not None and self.number < 1:
+            errors["number"] = _("The lead organisation counts too: the maximum is at least 1.")
         if self.kind == RuleKind.PROJECT_DATES and not (self.start_from or self.start_until or self.end_by):
             errors["start_from"] = _("Give at least one of the dates.")
         if self.start_from and self.start_until and self.start_until < self.start_from:
@@ -450,6 +463,7 @@ RULE_FIELDS = {
     RuleKind.MIN_PARTNERS: ("number",),
     RuleKind.MAX_PARTNERS: ("number",),
     RuleKind.PARTNERS_OF_KIND: ("number", "org_kind"),
+    RuleKind.ORGS_OF_KINDS: ("number", "org_kinds"),
     RuleKind.MIN_OBJECTIVES: ("number",),
     RuleKind.GRANT_MIN: ("amount",),
     RuleKind.GRANT_MAX: ("amount",),

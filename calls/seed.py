@@ -12,7 +12,11 @@ Assumptions, where the sources give no exact value:
 - the local-authority call opened on Friday 5 March 2021 09:00; its deadline extension
   (16 April 2021 12:00 → 11 May 2021 18:00) was recorded on 13 April 2021 10:00, with a reason
   worded by us;
-- questions, required-document sizes and criterion descriptions are plausible, not quoted.
+- questions, required-document sizes and criterion descriptions are plausible, not quoted;
+- the second local-authority round (it closed on 1 October 2021 at 10:00, its projects started on
+  1 January 2022 and it excluded municipalities funded in the first round: those are facts) opened
+  on 16 August 2021 09:00, has a budget of € 400.000 and projects end by 31 December 2022: those
+  three are assumptions, as is its reference prefix LB2.
 """
 
 from dataclasses import dataclass, field
@@ -46,8 +50,17 @@ from .models import (
 BRUSSELS = ZoneInfo("Europe/Brussels")
 DEMO_PASSWORD = "oproep-demo"
 
+# The media sector, (academic) research and the media-literacy field (the DES partnership rule).
+SECTOR_KINDS = [
+    OrganisationKind.NEWS_MEDIA,
+    OrganisationKind.OTHER_MEDIA,
+    OrganisationKind.RESEARCH,
+    OrganisationKind.MEDIA_LITERACY,
+]
+
 DES = "desinformatie-2022"
 LB = "lokale-besturen-2021"
+LB2 = "lokale-besturen-2021-tweede-ronde"
 DES_DEMO = "desinformatie-demo"
 LB_DEMO = "lokale-besturen-demo"
 
@@ -65,7 +78,7 @@ def at(year, month, day, hour, minute=0) -> datetime:
 DES_DESCRIPTION_NL = """\
 De Vlaamse Regering keurde op 17 december 2021 het reglement voor de **projectsubsidie desinformatie** goed.
 De projectoproep kadert in het relanceplan *Vlaamse Veerkracht* (digitale transformatie van de mediasector) en
-wordt gelanceerd door de Vlaamse minister van Media. Er is **3 miljoen euro** beschikbaar.
+werd gelanceerd door de Vlaamse minister van Media. Er is **3 miljoen euro** beschikbaar.
 
 ## Waarover gaat het?
 De oproep steunt praktijkgerichte en innovatieve projecten die bijdragen aan de opdracht van mediaspelers om
@@ -84,8 +97,8 @@ Onafhankelijke beoordelaars scoren elk project op de criteria die bij de gekozen
 
 DES_DESCRIPTION_EN = """\
 On 17 December 2021 the Flemish Government approved the regulation for the **disinformation project grant**.
-The call is part of the recovery plan *Vlaamse Veerkracht* (digital transformation of the media sector) and is
-launched by the Flemish minister for the media. **€3 million** is available.
+The call is part of the recovery plan *Vlaamse Veerkracht* (digital transformation of the media sector) and
+was launched by the Flemish minister for the media. **€3 million** is available.
 
 ## What is it about?
 The call supports practice-oriented, innovative projects that help media players spread correct information.
@@ -102,41 +115,70 @@ points). A project needs at least 2.5 on every criterion and at least 50% in tot
 *The exact opening and closing dates are assumptions of this demonstration portal.*
 """
 
-LB_DESCRIPTION_NL = """\
+
+def _day(value: date, language: str) -> str:
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override(language):
+        return date_format(value, "j F Y")
+
+
+def lb_description(language: str, *, start: date, end: date, deadline: str, extra: str = "") -> str:
+    """The local-authority call's description, with the project period and deadline of the call
+    it describes (the real rounds and the demo copy each get their own dates)."""
+    if language == "nl":
+        return f"""\
 Met deze projectoproep ondersteunt de Vlaamse overheid steden, gemeenten en hun samenwerkingsverbanden bij de
 preventie van gewelddadige radicalisering, extremisme en polarisatie, in uitvoering van het Vlaamse
-actieplan 2020-2024. De oproep werd op 5 maart 2021 gelanceerd door de minister van Binnenlands Bestuur.
+actieplan 2020-2024.
 
 ## Budget en looptijd
-Er is **€ 818.573** beschikbaar voor projecten die lopen van 1 juli 2021 tot en met 30 juni 2022.
+Projecten lopen van {_day(start, "nl")} tot en met {_day(end, "nl")}.
 Een gemeente of samenwerkingsverband krijgt ten hoogste **€ 60.000**. De subsidie dekt ten hoogste 80 % van de
 kosten; de overige 20 % is cofinanciering. Alleen met een grondige motivering kan daarvan worden afgeweken.
 
 ## Wie kan indienen?
 Vlaamse steden en gemeenten, alleen of in een samenwerkingsverband. Bij een samenwerkingsverband dient de
 trekkende gemeente de aanvraag in voor alle partners, met een ondertekende samenwerkingsovereenkomst.
-
-## Indiendatum
-De oorspronkelijke indiendatum van 16 april 2021 om 12 uur werd verlengd tot 11 mei 2021 om 18 uur.
+{extra}
+## Uiterste indiendatum
+{deadline}
 """
-
-LB_DESCRIPTION_EN = """\
+    return f"""\
 With this call the Flemish Government supports cities, municipalities and their partnerships in preventing
-violent radicalisation, extremism and polarisation, as part of the Flemish action plan 2020–2024. The call was
-launched on 5 March 2021 by the minister for home affairs.
+violent radicalisation, extremism and polarisation, as part of the Flemish action plan 2020–2024.
 
 ## Budget and duration
-**€818,573** is available for projects running from 1 July 2021 to 30 June 2022. A municipality or partnership
-receives at most **€60,000**. The grant covers at most 80% of the cost; the remaining 20% is co-financing.
-Only a thorough motivation allows an exception.
+Projects run from {_day(start, "en")} to {_day(end, "en")}. A municipality or partnership receives at most
+**€60,000**. The grant covers at most 80% of the cost; the remaining 20% is co-financing. Only a thorough
+motivation allows an exception.
 
 ## Who may apply?
 Flemish cities and municipalities, alone or in a partnership. For a partnership the lead municipality applies
 for all partners, with a signed cooperation agreement.
-
+{extra}
 ## Deadline
-The original deadline of 16 April 2021 at 12:00 was extended to 11 May 2021 at 18:00.
+{deadline}
 """
+
+
+LB_DEADLINE = {
+    "nl": "De oorspronkelijke uiterste indiendatum van 16 april 2021 om 12 uur werd verlengd tot 11 mei 2021 om "
+    "18 uur. De oproep werd op 5 maart 2021 gelanceerd door de minister van Binnenlands Bestuur.",
+    "en": "The original deadline of 16 April 2021 at 12:00 was extended to 11 May 2021 at 18:00. The call was "
+    "launched on 5 March 2021 by the minister for home affairs.",
+}
+LB2_DEADLINE = {
+    "nl": "De tweede ronde sloot op 1 oktober 2021 om 10 uur.",
+    "en": "The second round closed on 1 October 2021 at 10:00.",
+}
+LB2_EXTRA = {
+    "nl": "\n## Tweede ronde\nSteden, gemeenten en samenwerkingsverbanden die in de eerste ronde subsidie kregen, kunnen "
+    "in deze ronde niet indienen.\n",
+    "en": "\n## Second round\nCities, municipalities and partnerships funded in the first round cannot apply in this "
+    "round.\n",
+}
 
 
 @dataclass
@@ -334,16 +376,10 @@ def _des_spec() -> CallSpec:
             ),
         ],
         rules=[
-            dict(
-                kind=RuleKind.LEAD_KINDS,
-                org_kinds=[
-                    OrganisationKind.NEWS_MEDIA,
-                    OrganisationKind.OTHER_MEDIA,
-                    OrganisationKind.RESEARCH,
-                    OrganisationKind.MEDIA_LITERACY,
-                ],
-            ),
-            dict(kind=RuleKind.MIN_PARTNERS, number=2),
+            dict(kind=RuleKind.LEAD_KINDS, org_kinds=SECTOR_KINDS),
+            # "A partnership of at least two partners from the media sector, (academic) research or the
+            # media-literacy field": this also sets the minimum size, so no separate min_partners rule.
+            dict(kind=RuleKind.ORGS_OF_KINDS, number=2, org_kinds=SECTOR_KINDS, count_lead=True),
             dict(kind=RuleKind.PARTNERS_OF_KIND, number=1, org_kind=OrganisationKind.NEWS_MEDIA, count_lead=True),
             dict(kind=RuleKind.MIN_OBJECTIVES, number=1),
         ],
@@ -359,14 +395,18 @@ def _lb_spec() -> CallSpec:
             title_en="Project call for local authorities – prevention of violent radicalisation, extremism and polarisation",
             summary_nl=(
                 "Steun voor steden, gemeenten en hun samenwerkingsverbanden die lokaal werken aan de preventie van "
-                "gewelddadige radicalisering, extremisme en polarisatie, ook online. Ten hoogste € 60.000 per project."
+                "gewelddadige radicalisering, extremisme en polarisatie, ook online. Ten hoogste € 60.000 per gemeente of samenwerkingsverband."
             ),
             summary_en=(
                 "Support for cities, municipalities and their partnerships working locally to prevent violent "
-                "radicalisation, extremism and polarisation, online too. At most €60,000 per project."
+                "radicalisation, extremism and polarisation, online too. At most €60,000 per municipality or partnership."
             ),
-            description_nl=LB_DESCRIPTION_NL,
-            description_en=LB_DESCRIPTION_EN,
+            description_nl=lb_description(
+                "nl", start=date(2021, 7, 1), end=date(2022, 6, 30), deadline=LB_DEADLINE["nl"]
+            ),
+            description_en=lb_description(
+                "en", start=date(2021, 7, 1), end=date(2022, 6, 30), deadline=LB_DEADLINE["en"]
+            ),
             funder_nl="Vlaamse overheid – Agentschap Binnenlands Bestuur",
             funder_en="Flemish Government – Agency for Domestic Governance",
             programme_nl="Actieplan ter preventie van gewelddadige radicalisering, extremisme, terrorisme en polarisatie 2020-2024",
@@ -537,7 +577,7 @@ def _lb_spec() -> CallSpec:
             dict(kind=RuleKind.MAX_GRANT_SHARE, percent=Decimal("80"), waiver_allowed=True),
             dict(kind=RuleKind.PROJECT_DATES, start_from=date(2021, 7, 1), end_by=date(2022, 6, 30)),
             dict(kind=RuleKind.MAX_DURATION, number=12),
-            dict(kind=RuleKind.MIN_OBJECTIVES, number=1),
+            # The six themes describe what funded projects did; they are not a condition (no minimum).
         ],
         deadline_changes=[
             dict(
@@ -550,6 +590,41 @@ def _lb_spec() -> CallSpec:
                 ),
             )
         ],
+    )
+
+
+def _lb2_spec(first_round: Call) -> CallSpec:
+    """The second round of the local-authority call (domain notes): closed on 1 October 2021 at
+    10:00, projects from 1 January 2022, and municipalities funded in the first round excluded.
+    Its opening, budget and project end are assumptions (see the module docstring)."""
+    first = _lb_spec()
+    start, end = date(2022, 1, 1), date(2022, 12, 31)
+    fields = dict(
+        first.fields,
+        reference_prefix="LB2",
+        title_nl=first.fields["title_nl"] + " (tweede ronde)",
+        title_en=first.fields["title_en"] + " (second round)",
+        opens_at=at(2021, 8, 16, 9),
+        closes_at=at(2021, 10, 1, 10),
+        total_budget=Decimal("400000"),
+    )
+    for language in ("nl", "en"):
+        fields[f"description_{language}"] = lb_description(
+            language, start=start, end=end, deadline=LB2_DEADLINE[language], extra=LB2_EXTRA[language]
+        )
+    rules = [
+        dict(rule, start_from=start, end_by=end) if rule["kind"] == RuleKind.PROJECT_DATES else rule
+        for rule in first.rules
+    ]
+    rules.append(dict(kind=RuleKind.NOT_FUNDED_IN, excluded_call=first_round))
+    return CallSpec(
+        slug=LB2,
+        fields=fields,
+        objectives=first.objectives,
+        criteria=first.criteria,
+        questions=first.questions,
+        documents=first.documents,
+        rules=rules,
     )
 
 
@@ -577,6 +652,15 @@ def _demo_spec(spec: CallSpec, slug: str, now: datetime, existing: Call | None) 
         opens_at=opens_at,
         closes_at=closes_at,
     )
+    if spec.slug == LB:  # its text names the project period and the deadline: the demo's own
+        end = start + relativedelta(years=1) - timedelta(days=1)
+        deadline = timezone.localtime(closes_at, BRUSSELS)
+        for language, sentence in (
+            ("nl", "Dien in vóór {day} om {hour} uur."),
+            ("en", "Apply before {day} at {hour}:00."),
+        ):
+            text = sentence.format(day=_day(deadline.date(), language), hour=deadline.hour)
+            fields[f"description_{language}"] = lb_description(language, start=start, end=end, deadline=text)
     return CallSpec(
         slug=slug,
         fields=fields,
@@ -654,10 +738,14 @@ def _write_call(spec: CallSpec) -> Call:
     for values in spec.documents:
         values = dict(values)
         _upsert(RequiredDocument, {"call": call, "order": values.pop("order")}, values)
+    kept = []
     for values in spec.rules:
         values = dict(values)
         key = {"call": call, "kind": values.pop("kind"), "org_kind": values.pop("org_kind", "")}
-        _upsert(EligibilityRule, key, values)
+        kept.append(_upsert(EligibilityRule, key, values).pk)
+    # A rule the spec no longer has (DES's min_partners, LB's minimum of themes) goes: rules are
+    # conditions, not content anybody answered.
+    EligibilityRule.objects.filter(call=call).exclude(pk__in=kept).delete()
     for values in spec.deadline_changes:
         values = dict(values)
         key = {"call": call, "old_closes_at": values.pop("old_closes_at"), "new_closes_at": values.pop("new_closes_at")}
@@ -703,6 +791,7 @@ def seed_calls(*, demo: bool = False, stdout=None, allow_without_debug: bool = F
     with transaction.atomic():
         des, lb = _des_spec(), _lb_spec()
         calls = {DES: _write_call(des), LB: _write_call(lb)}
+        calls[LB2] = _write_call(_lb2_spec(calls[LB]))
         users, organisations = {}, {}
         if demo:
             for spec, slug in ((des, DES_DEMO), (lb, LB_DEMO)):

@@ -98,6 +98,7 @@ class EligibilityView(TemplateView):
             form=form,
             findings=findings,
             blocking=[f for f in findings or [] if f.blocking],
-            warnings=[f for f in findings or [] if not f.blocking],
+            conditions=[f for f in findings or [] if f.condition],
+            warnings=[f for f in findings or [] if not f.blocking and not f.condition],
             **kwargs,
         )

@@ -153,6 +153,43 @@ class AdmissibilityForm(forms.Form):
         return data
 
 
+class WaiverForm(forms.Form):
+    """Staff's decision on the co-financing waiver, at admissibility."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision on the waiver"),
+        choices=[("accept", _("Accept the waiver")), ("refuse", _("Refuse the waiver"))],
+        widget=forms.RadioSelect,
+    )
+    motivation = forms.CharField(
+        label=_("Motivation"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_("The applicant receives this text."),
+    )
+    deadline = forms.DateTimeField(
+        label=_("Lower the request before"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("Only on a refusal: the completion period; Brussels time."),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline"].initial = timezone.localtime(
+            timezone.now() + timedelta(days=application.call.completion_days)
+        ).replace(second=0, microsecond=0)
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        deadline = data.get("deadline")
+        if data.get("decision") == "refuse" and deadline and deadline <= timezone.now():
+            self.add_error("deadline", _("The deadline to complete must be in the future."))
+        return data
+
+
 class AssignForm(forms.Form):
     reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None, empty_label=_("choose a reviewer"))
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications import selectors as application_selectors
 from applications import services as application_services
 from applications.models import Application, Status
 from applications.workflow import TransitionError
@@ -47,9 +48,26 @@ def _ensure_manager(call: Call, by) -> None:
 # === Admissibility ===========================================================================
 
 
+WAIVER_FINDINGS = {"grant_share_waiver_pending", "grant_share_needs_waiver", "grant_share_waiver_refused"}
+
+
+def waiver_refusal(application: Application) -> str | None:
+    """Why the application cannot be admitted yet because of its co-financing (None: it can)."""
+    codes = {f.code for f in application_selectors.findings_for(application)}
+    if "grant_share_waiver_pending" in codes:
+        return _("Decide on the co-financing waiver first: the application asks more than the usual share.")
+    if codes & WAIVER_FINDINGS:
+        return _("The requested grant is above the co-financing limit without an accepted waiver.")
+    return None
+
+
 @transaction.atomic
 def admit(application: Application, *, by) -> AdmissibilityCheck:
-    """Admissible: the application goes into review (submitted → in_review)."""
+    """Admissible: the application goes into review (submitted → in_review). Not while a
+    co-financing waiver it depends on is undecided or refused."""
+    reason = waiver_refusal(application)
+    if reason:
+        raise ReviewError(reason)
     application = application_services.mark_admissible(application, by=by)
     return AdmissibilityCheck.objects.create(
         application=application, outcome=AdmissibilityCheck.Outcome.ADMISSIBLE, decided_by=by
@@ -82,6 +100,26 @@ def mark_inadmissible(application: Application, *, by, motivation: str) -> Admis
         note=motivation.strip(),
         decided_by=by,
     )
+
+
+@transaction.atomic
+def decide_waiver(
+    application: Application, *, accepted: bool, motivation: str, by, deadline: datetime | None = None
+) -> Application:
+    """Accept or refuse the co-financing waiver. A refusal asks the applicant to lower the
+    request before `deadline` (the completion period); an application that does not is then
+    inadmissible, as for anything else missing."""
+    _ensure_manager(application.call, by)
+    application = application_services.decide_waiver(application, accepted=accepted, motivation=motivation, by=by)
+    if not accepted and application.status == Status.SUBMITTED:
+        missing = _(
+            "The administration refused the exception to the co-financing: %(motivation)s Lower the requested "
+            "grant to the usual share of the total cost before the deadline; otherwise the application is "
+            "inadmissible."
+        ) % {"motivation": motivation.strip()}
+        mark_incomplete(application, by=by, missing=missing, deadline=deadline)
+        application.refresh_from_db()
+    return application
 
 
 # === Assignment ==============================================================================

@@ -9,6 +9,7 @@ urlpatterns = [
     path("applications/", views.ApplicationListView.as_view(), name="applications"),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application"),
     path("applications/<int:pk>/admissibility/", views.AdmissibilityView.as_view(), name="admissibility"),
+    path("applications/<int:pk>/waiver/", views.WaiverView.as_view(), name="waiver"),
     path("applications/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
     path("applications/<int:pk>/messages/", views.MessageView.as_view(), name="message"),
     path("applications/<int:pk>/consensus/", views.ConsensusView.as_view(), name="consensus"),

@@ -32,6 +32,7 @@ from .forms import (
     ConfirmForm,
     ConsensusForm,
     MessageForm,
+    WaiverForm,
 )
 from .models import AdmissibilityCheck, Assignment, Consensus, ConsensusScore
 
@@ -156,6 +157,7 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
         application = self.application
         forms = {
             "admissibility_form": AdmissibilityForm(application=application),
+            "waiver_form": WaiverForm(application=application),
             "assign_form": AssignForm(application=application),
             "message_form": MessageForm(),
         }
@@ -173,6 +175,9 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             missing=application_selectors.missing_for(application),
             checks=AdmissibilityCheck.objects.filter(application=application).select_related("decided_by"),
             can_decide_admissibility=application.status in (Status.SUBMITTED, Status.INCOMPLETE),
+            can_decide_waiver=application.status in (Status.SUBMITTED, Status.INCOMPLETE)
+            and bool(application.waiver_motivation.strip())
+            and not application.waiver_decision,
             can_assign=application.status == Status.IN_REVIEW,
             assignments=assignments,
             reviews=queries.submitted_reviews(application),
@@ -207,6 +212,35 @@ class AdmissibilityView(ApplicationDetailView):
             except TransitionError as error:
                 form.add_error(None, error.message)
         return self.render_to_response(self.get_context_data(admissibility_form=form))
+
+
+class WaiverView(ApplicationDetailView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = WaiverForm(request.POST, application=self.application)
+        if form.is_valid():
+            accepted = form.cleaned_data["decision"] == "accept"
+            try:
+                services.decide_waiver(
+                    self.application,
+                    accepted=accepted,
+                    motivation=form.cleaned_data["motivation"],
+                    by=request.user,
+                    deadline=form.cleaned_data["deadline"],
+                )
+            except TransitionError as error:
+                form.add_error(None, error.message)
+            else:
+                if accepted:
+                    messages.success(request, _("The waiver is accepted; the application can be admitted."))
+                else:
+                    messages.success(
+                        request,
+                        _("The waiver is refused; the applicant was asked to lower the request before the deadline."),
+                    )
+                return redirect("manage_reviews:application", self.call.slug, self.application.pk)
+        return self.render_to_response(self.get_context_data(waiver_form=form))
 
 
 class AssignView(ApplicationDetailView):

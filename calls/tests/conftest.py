@@ -7,7 +7,7 @@ from django.conf import settings
 
 from accounts.tests.factories import UserFactory
 from calls.models import CallRole
-from calls.seed import DES, LB, seed_calls
+from calls.seed import DES, LB, LB2, seed_calls
 from calls.signals import demo_seeded
 from calls.tests.factories import CallFactory, CallRoleFactory
 
@@ -32,6 +32,12 @@ def des(seeded):
 @pytest.fixture
 def lb(seeded):
     return seeded[LB]
+
+
+@pytest.fixture
+def lb2(seeded):
+    """The second local-authority round: excludes organisations funded in the first."""
+    return seeded[LB2]
 
 
 @pytest.fixture

@@ -159,7 +159,7 @@ def test_self_check_explains_why_a_lone_research_institution_is_not_eligible(cli
     objective = des.objectives.get(number=1)
     html = page(client, des, "calls:eligibility", lead_kind="research", objectives=objective.pk)
     assert "Nog niet in aanmerking" in html
-    assert "minstens 2 organisaties" in html
+    assert "Minstens 2 organisaties" in html
     assert "nieuwsmedium" in html.lower() or "news medium" in html
 
 

@@ -20,7 +20,7 @@ from calls.models import (
     Question,
     RequiredDocument,
 )
-from calls.seed import DES, DES_DEMO, LB, LB_DEMO, DemoRefused, seed_calls
+from calls.seed import DES, DES_DEMO, LB, LB2, LB_DEMO, DemoRefused, seed_calls
 from calls.tests.conftest import brussels, make_application
 from calls.tests.factories import CriterionFactory, ObjectiveFactory, QuestionFactory, RequiredDocumentFactory
 
@@ -167,7 +167,7 @@ def test_the_seed_twice_changes_nothing(settings, only_calls_demo):
 
 def test_the_demo_seed_opens_copies_and_creates_the_demo_people(only_calls_demo):
     result = seed_calls(demo=True, allow_without_debug=True)
-    assert set(result["calls"]) == {DES, LB, DES_DEMO, LB_DEMO}
+    assert set(result["calls"]) == {DES, LB, LB2, DES_DEMO, LB_DEMO}
     for slug in (DES_DEMO, LB_DEMO):
         call = result["calls"][slug]
         assert call.is_open()
@@ -196,7 +196,7 @@ def test_the_demo_seed_tells_downstream_apps(only_calls_demo):
     finally:
         signals.demo_seeded.disconnect(dispatch_uid="test")
     kwargs = receiver.call_args.kwargs
-    assert set(kwargs["calls"]) == {DES, LB, DES_DEMO, LB_DEMO} and "media" in kwargs["organisations"]
+    assert set(kwargs["calls"]) == {DES, LB, LB2, DES_DEMO, LB_DEMO} and "media" in kwargs["organisations"]
 
 
 def test_demo_accounts_are_refused_without_debug(settings):
@@ -211,4 +211,4 @@ def test_demo_accounts_are_refused_without_debug(settings):
 def test_the_real_calls_may_be_seeded_without_debug(settings):
     settings.DEBUG = False
     call_command("seed_calls")
-    assert Call.objects.count() == 2 and not User.objects.exists()
+    assert Call.objects.count() == 3 and not User.objects.exists()  # DES and both LB rounds
