@@ -1,27 +1,40 @@
-"""Reviewer access. A reviewer sees an application only while assigned, after declaring no
-conflict of interest; before that only its title, acronym, lead organisation and partners."""
+"""Reviewer access. A reviewer sees an application only while assigned and in the call's
+reviewer pool, after declaring no conflict of interest; before that only its title, acronym,
+lead organisation and partners. Removal from the pool ends every access at once, whatever
+assignments remain (DESIGN §5)."""
 
 import rules
 
 from applications.rules import can_view_application, is_org_member, manages_call_of
-from calls.rules import is_admin
+from calls.rules import is_admin, is_call_reviewer
 
 from .models import Assignment
 
 
 @rules.predicate
-def is_assigned(user, application):
-    """Assigned and not released by a declared conflict (may see the declaration page)."""
+def in_reviewer_pool_of(user, application):
+    """The user has the reviewer role in the application's call now."""
+    return application is not None and is_call_reviewer(user, application.call)
+
+
+@rules.predicate
+def _has_active_assignment(user, application):
     if application is None or not user.is_authenticated:
         return False
     return Assignment.objects.active().filter(application=application, reviewer_id=user.pk).exists()
 
 
 @rules.predicate
-def is_assigned_without_conflict(user, application):
+def _has_cleared_assignment(user, application):
     if application is None or not user.is_authenticated:
         return False
     return Assignment.objects.cleared().filter(application=application, reviewer_id=user.pk).exists()
+
+
+# Assigned and not released by a declared conflict (may see the declaration page).
+is_assigned = in_reviewer_pool_of & _has_active_assignment
+# Declared no conflict: may read the proposal.
+is_assigned_without_conflict = in_reviewer_pool_of & _has_cleared_assignment
 
 
 # Applications registered the base permission; reviewers who cleared the gate may view too.
