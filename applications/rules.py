@@ -6,6 +6,8 @@ import rules
 from accounts.models import Membership
 from calls.rules import is_admin, is_call_manager
 
+from .models import Status
+
 
 @rules.predicate
 def is_org_member(user, application):
@@ -19,8 +21,19 @@ def manages_call_of(user, application):
     return application is not None and is_call_manager(user, application.call)
 
 
-can_view_application = rules.is_authenticated & (is_org_member | manages_call_of | is_admin)
+@rules.predicate
+def is_submitted(user, application):
+    """Submitted and not a draft again. A draft is the applicant's alone, also one reopened
+    after submission (it keeps its reference; docs/decisions.md)."""
+    return application is not None and application.submitted_at is not None and application.status != Status.DRAFT
+
+
+# Staff (the call's managers, administrators) see an application once it is submitted.
+# Reviews adds the reviewers' branch.
+is_staff_of = is_submitted & (manages_call_of | is_admin)
+
+can_view_application = rules.is_authenticated & (is_org_member | is_staff_of)
 
 rules.add_perm("applications.view_application", can_view_application)
 rules.add_perm("applications.change_application", rules.is_authenticated & is_org_member)
-rules.add_perm("applications.manage_application", rules.is_authenticated & (manages_call_of | is_admin))
+rules.add_perm("applications.manage_application", rules.is_authenticated & is_staff_of)

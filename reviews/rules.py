@@ -5,8 +5,8 @@ assignments remain (DESIGN §5)."""
 
 import rules
 
-from applications.rules import can_view_application, is_org_member, manages_call_of
-from calls.rules import is_admin, is_call_reviewer
+from applications.rules import can_view_application, is_org_member, is_staff_of
+from calls.rules import is_call_reviewer
 
 from .models import Assignment
 
@@ -67,7 +67,7 @@ def sees_other_reviews_by_call_setting(user, application):
 rules.add_perm(
     "reviews.view_other_reviews",
     rules.is_authenticated
-    & (manages_call_of | is_admin | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
+    & (is_staff_of | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
 )
 
 

@@ -109,3 +109,29 @@ def test_a_user_cannot_start_for_an_organisation_they_do_not_belong_to(client, c
     response = client.post(reverse("applications:start", args=[call.slug]), {"organisation": organisation.pk})
     assert response.status_code == 400
     assert not call.applications.exists()
+
+
+def _api_detail(application):
+    return reverse("api:application-detail", args=[application.pk])
+
+
+@pytest.mark.parametrize("staff", ["manager", "admin"])
+@pytest.mark.parametrize("state", ["draft", "reopened"])
+def test_a_draft_is_404_to_staff_on_page_and_api(client, complete, member, admin_user, staff, state):
+    if state == "reopened":
+        # Submitted once, then taken back to draft: it is the applicant's alone again.
+        services.reopen(services.submit(complete, by=member), by=member)
+        complete.refresh_from_db()
+        assert complete.reference and complete.status == "draft"
+    user = admin_user if staff == "admin" else CallRoleFactory(call=complete.call, role=CallRole.Role.MANAGER).user
+    client.force_login(user)
+    attachment = complete.attachments.get()
+    for url in (
+        reverse("applications:detail", args=[complete.pk]),
+        reverse("applications:attachment", args=[complete.pk, attachment.pk]),
+        reverse("applications:messages", args=[complete.pk]),
+        _api_detail(complete),
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert complete.title not in response.content.decode(), url

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import MembershipFactory, UserFactory
+from applications import services
 from applications.models import Status
 from applications.tests.factories import ApplicationFactory, BudgetLineFactory
 from calls.tests.factories import CallRoleFactory
@@ -93,11 +94,13 @@ def test_an_application_that_does_not_exist_is_404_like_one_you_may_not_see(memb
     assert _by_token(member).get(reverse("api:application-detail", args=[999999])).status_code == 404
 
 
-def test_a_call_manager_reads_the_application_but_cannot_submit_it(complete):
+def test_a_call_manager_reads_the_application_but_cannot_submit_it(complete, member):
     manager = CallRoleFactory(call=complete.call).user
     api = _by_token(manager)
-    assert api.get(_detail(complete)).status_code == 200
+    assert api.get(_detail(complete)).status_code == 404  # a draft is the applicant's alone
     assert api.post(_submit(complete), {}, format="json").status_code == 404
+    services.submit(complete, by=member)
+    assert api.get(_detail(complete)).status_code == 200
     other_manager = CallRoleFactory().user
     assert _by_token(other_manager).get(_detail(complete)).status_code == 404
 
