@@ -4,6 +4,7 @@ reviews/rules.py, which knows about assignments."""
 import rules
 
 from accounts.models import Membership
+from accounts.rules import has_two_factor_if_required
 from calls.rules import is_admin, is_call_manager
 
 from .models import Status
@@ -28,9 +29,9 @@ def is_submitted(user, application):
     return application is not None and application.submitted_at is not None and application.status != Status.DRAFT
 
 
-# Staff (the call's managers, administrators) see an application once it is submitted.
-# Reviews adds the reviewers' branch.
-is_staff_of = is_submitted & (manages_call_of | is_admin)
+# Staff (the call's managers, administrators) see an application once it is submitted, and only
+# with two-factor authentication where it is required. Reviews adds the reviewers' branch.
+is_staff_of = is_submitted & has_two_factor_if_required & (manages_call_of | is_admin)
 
 can_view_application = rules.is_authenticated & (is_org_member | is_staff_of)
 

@@ -5,6 +5,7 @@ assignments remain (DESIGN §5)."""
 
 import rules
 
+from accounts.rules import has_two_factor_if_required
 from applications.rules import can_view_application, is_org_member, is_staff_of
 from calls.rules import is_call_reviewer
 
@@ -33,8 +34,8 @@ def _has_cleared_assignment(user, application):
 
 # Assigned and not released by a declared conflict (may see the declaration page).
 is_assigned = in_reviewer_pool_of & _has_active_assignment
-# Declared no conflict: may read the proposal.
-is_assigned_without_conflict = in_reviewer_pool_of & _has_cleared_assignment
+# Declared no conflict: may read the proposal (with two-factor authentication where required).
+is_assigned_without_conflict = in_reviewer_pool_of & _has_cleared_assignment & has_two_factor_if_required
 
 
 # Applications registered the base permission; reviewers who cleared the gate may view too.
@@ -66,8 +67,7 @@ def sees_other_reviews_by_call_setting(user, application):
 # Managers of the call and administrators always see every review; reviewers per call setting.
 rules.add_perm(
     "reviews.view_other_reviews",
-    rules.is_authenticated
-    & (is_staff_of | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
+    rules.is_authenticated & (is_staff_of | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
 )
 
 

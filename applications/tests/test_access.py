@@ -115,6 +115,44 @@ def _api_detail(application):
     return reverse("api:application-detail", args=[application.pk])
 
 
+def test_a_manager_without_totp_gets_no_proposal_content_on_any_route(client, submitted, settings):
+    from allauth.mfa.models import Authenticator
+
+    settings.REQUIRE_STAFF_MFA = True
+    manager = CallRoleFactory(call=submitted.call, role=CallRole.Role.MANAGER).user
+    client.force_login(manager)
+    urls = _urls(submitted)
+    routes = [urls["page"], urls["attachment"], urls["receipt"], urls["messages"], _api_detail(submitted)]
+    for url in routes:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert submitted.title not in response.content.decode(), url
+    # With an authenticator app set up, the same manager reads it all.
+    Authenticator.objects.create(user=manager, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    for url in routes:
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_reviewer_without_totp_cannot_read_the_proposal_through_the_applicant_pages(client, submitted, settings):
+    from reviews.models import Assignment
+
+    settings.REQUIRE_STAFF_MFA = True
+    submitted.status = "in_review"
+    submitted.save()
+    reviewer = CallRoleFactory(call=submitted.call, role=CallRole.Role.REVIEWER).user
+    Assignment.objects.create(application=submitted, reviewer=reviewer, declared_at=submitted.submitted_at)
+    client.force_login(reviewer)
+    for url in (_urls(submitted)["page"], _urls(submitted)["attachment"], _api_detail(submitted)):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_applicant_needs_no_totp_for_their_own_application(client, submitted, member, settings):
+    settings.REQUIRE_STAFF_MFA = True
+    client.force_login(member)
+    assert client.get(_urls(submitted)["page"]).status_code == 200
+    assert client.get(_api_detail(submitted)).status_code == 200
+
+
 @pytest.mark.parametrize("staff", ["manager", "admin"])
 @pytest.mark.parametrize("state", ["draft", "reopened"])
 def test_a_draft_is_404_to_staff_on_page_and_api(client, complete, member, admin_user, staff, state):
