@@ -245,3 +245,18 @@ def test_the_list_is_paginated_by_fifty(member, call):
         ApplicationFactory(call=call, lead_organisation=member.organisation, created_by=UserFactory())
     page = _by_token(member).get(reverse("api:application-list")).json()
     assert page["count"] == 51 and len(page["results"]) == 50 and page["next"]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_api_answers_hidden_and_missing_alike(complete, lang):
+    """An application the user may not see and one that does not exist: the same status and
+    the same bytes, so the API confirms no existence."""
+    stranger = _by_token(MembershipFactory(role="owner").user)
+    missing = complete.pk + 100000
+    hidden = stranger.get(_detail(complete), {"lang": lang})
+    absent = stranger.get(reverse("api:application-detail", args=[missing]), {"lang": lang})
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.content == absent.content
+    submit_hidden = stranger.post(_submit(complete), {}, format="json")
+    submit_absent = stranger.post(_submit(complete).replace(str(complete.pk), str(missing)), {}, format="json")
+    assert (submit_hidden.status_code, submit_hidden.content) == (submit_absent.status_code, submit_absent.content)
