@@ -62,3 +62,10 @@ def test_anonymous_readyz_carries_no_host_names(client, settings, monkeypatch, c
     for secret in ("db.internal.example", "10.1.2.3", "5432", "oproep_app", "broker.internal.example"):
         assert secret not in response.content.decode()
     assert "db.internal.example" in caplog.text
+
+
+def test_every_response_carries_a_permissions_policy(client):
+    for path in ("/healthz", "/", "/bestaat-niet/"):
+        policy = client.get(path)["Permissions-Policy"]
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert f"{feature}=()" in policy, (path, feature)
