@@ -38,3 +38,16 @@ can_view_application = rules.is_authenticated & (is_org_member | is_staff_of)
 rules.add_perm("applications.view_application", can_view_application)
 rules.add_perm("applications.change_application", rules.is_authenticated & is_org_member)
 rules.add_perm("applications.manage_application", rules.is_authenticated & is_staff_of)
+
+
+@rules.predicate
+def is_never_submitted_draft(user, application):
+    return (
+        application is not None
+        and application.status == Status.DRAFT
+        and application.submitted_at is None
+        and not application.reference
+    )
+
+
+rules.add_perm("applications.delete_application", rules.is_authenticated & is_org_member & is_never_submitted_draft)

@@ -130,10 +130,13 @@ def _audit_edit(application: Application, section: str, *, by, now) -> None:
 # --- applicant: starting and editing ------------------------------------------------------
 
 
-def start(call: Call, *, by: User, organisation: Organisation, now: datetime | None = None) -> tuple[Application, bool]:
+def start(
+    call: Call, *, by: User, organisation: Organisation, now: datetime | None = None, prefill: dict | None = None
+) -> tuple[Application, bool]:
     """Open the organisation's draft in `call`, creating it only when none exists (unless the
     call allows several): a double click, a refresh or two members at once get the same draft.
-    Returns (application, created)."""
+    A new draft starts from `prefill` (the self-check's answers: objectives, requested amount,
+    dates, waiver motivation). Returns (application, created)."""
     now = now or timezone.now()
     with transaction.atomic():
         # The organisation row serialises starts of the same organisation.
@@ -153,8 +156,15 @@ def start(call: Call, *, by: User, organisation: Organisation, now: datetime | N
             )
             if existing is not None:
                 return existing, False
+        prefill = dict(prefill or {})
+        objectives = [o for o in prefill.pop("objectives", []) if o.call_id == call.pk]
+        for name in ("requested_amount", "start_date", "end_date", "waiver_motivation"):
+            if name in prefill:
+                setattr(candidate, name, prefill[name])
         candidate.save()
-        audit.record(candidate, "created", by=by, organisation=organisation.name)
+        if objectives:
+            candidate.objectives.set(objectives)
+        audit.record(candidate, "created", by=by, organisation=organisation.name, from_self_check=bool(prefill))
         return candidate, True
 
 
@@ -446,6 +456,32 @@ def withdraw(application: Application, *, by: User, reason: str = "", now: datet
             about=application,
         )
     return application
+
+
+@transaction.atomic
+def delete_draft(application: Application, *, by: User) -> None:
+    """Delete a draft that was never submitted, with its answers, partners, budget and files.
+    Anything ever submitted is withdrawn instead, never deleted (it has a reference and a trail).
+    The deletion itself stays in the organisation's audit trail."""
+    application = _locked(application)
+    if by is not None and not by.has_perm("applications.change_application", application):
+        raise TransitionError(_("You are not allowed to do this."))
+    if application.status != Status.DRAFT or application.submitted_at is not None or application.reference:
+        raise TransitionError(
+            _("Only a draft that was never submitted can be deleted; withdraw this application instead.")
+        )
+    files = [attachment.file.name for attachment in application.attachments.all() if attachment.file]
+    audit.record(
+        application.lead_organisation,
+        "draft_deleted",
+        by=by,
+        call_id=application.call_id,
+        application_id=application.pk,
+        title=application.title,
+    )
+    application.delete()
+    storage = Attachment._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
 
 
 # --- staff (called by reviews) ------------------------------------------------------------

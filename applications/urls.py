@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/delete/", views.delete_draft, name="delete"),
     path("<int:pk>/receipt.pdf", views.receipt, name="receipt"),
     path("<int:pk>/messages/", views.messages_view, name="messages"),
 ]

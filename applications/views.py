@@ -79,6 +79,7 @@ def start(request, slug):
     """Start (or open the existing draft of) an application in an open call. GET asks which
     organisation leads; POST creates the draft, or opens the one that already exists."""
     call = get_object_or_404(Call.objects.published(), slug=slug)
+    prefill = _self_check_answers(request, call)
     organisations = list(Organisation.objects.filter(memberships__user=request.user).order_by("name"))
     only = organisations[0] if len(organisations) == 1 else None
     form = StartForm(user=request.user, initial={"organisation": only.pk} if only else None)
@@ -91,7 +92,7 @@ def start(request, slug):
             if form.is_valid():
                 try:
                     application, created = services.start(
-                        call, by=request.user, organisation=form.cleaned_data["organisation"]
+                        call, by=request.user, organisation=form.cleaned_data["organisation"], prefill=prefill
                     )
                 except TransitionError as error:
                     form.add_error(None, error.message)
@@ -101,8 +102,28 @@ def start(request, slug):
                             request, _("Your organisation already has a draft in this call; it is opened here.")
                         )
                     return redirect("applications:section", application.pk, "general")
-    context = {"call": call, "form": form, "organisations": organisations}
+    context = {
+        "call": call,
+        "form": form,
+        "organisations": organisations,
+        "carried": request.GET.urlencode() if prefill else "",
+    }
     return render(request, "applications/start.html", context, status=200 if not form.errors else 400)
+
+
+def _self_check_answers(request, call) -> dict:
+    """What the self-check (its query string) says that a new draft can start from."""
+    from calls.forms import SelfCheckForm
+
+    if "lead_kind" not in request.GET:
+        return {}
+    form = SelfCheckForm(request.GET, call=call)
+    if not form.is_valid():
+        return {}
+    data = form.cleaned_data
+    answers = {name: data.get(name) for name in ("requested_amount", "start_date", "end_date", "waiver_motivation")}
+    answers["objectives"] = list(data.get("objectives") or [])
+    return {name: value for name, value in answers.items() if value not in (None, "", [])}
 
 
 # --- the sections -------------------------------------------------------------------------
@@ -505,6 +526,24 @@ def withdraw(request, pk):
     return render(request, "applications/withdraw.html", {"application": application, "form": form})
 
 
+@login_required
+def delete_draft(request, pk):
+    """Confirm, then delete a draft that was never submitted."""
+    application = _application_for(request, pk, "applications.delete_application")
+    error = None
+    if request.method == "POST":
+        try:
+            services.delete_draft(application, by=request.user)
+        except TransitionError as refusal:
+            error = refusal.message
+        else:
+            messages.success(request, _("The draft was deleted."))
+            return redirect("applications:list")
+    return render(
+        request, "applications/delete.html", {"application": application, "error": error}, status=400 if error else 200
+    )
+
+
 # --- read-only page, timeline, receipt ----------------------------------------------------
 
 
@@ -530,6 +569,7 @@ def application_detail(request, pk):
         "can_edit": is_member and services.can_edit(application, "questions", by=user),
         "can_reopen": is_member and workflow.allowed(application, Transition.REOPEN, by=user),
         "can_withdraw": is_member and workflow.allowed(application, Transition.WITHDRAW, by=user),
+        "can_delete": user.has_perm("applications.delete_application", application),
         "has_receipt": _has_receipt(application),
         "unread": Message.objects.filter(application=application, from_staff=not staff, read_at__isnull=True).count(),
         "findings": findings,

@@ -406,9 +406,13 @@ def describe(rule) -> str:
             rule.number or 0,
         ) % {"n": rule.number or 0}
     if kind == RuleKind.GRANT_MIN:
-        return _("The grant is at least %(amount)s per application.") % {"amount": money(rule.amount)}
+        return _(
+            "The grant is at least %(amount)s per applicant (the lead organisation, for its whole partnership)."
+        ) % {"amount": money(rule.amount)}
     if kind == RuleKind.GRANT_MAX:
-        return _("The grant is at most %(amount)s per application.") % {"amount": money(rule.amount)}
+        return _(
+            "The grant is at most %(amount)s per applicant (the lead organisation, for its whole partnership)."
+        ) % {"amount": money(rule.amount)}
     if kind == RuleKind.MAX_GRANT_SHARE:
         text = _("The grant covers at most %(limit)s of the total cost; the rest is co-financed.") % {
             "limit": percent(rule.percent, digits=0)

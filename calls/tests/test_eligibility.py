@@ -201,6 +201,6 @@ def test_every_rule_reads_as_a_sentence_in_both_languages(lb, des):
         dutch = {describe(rule) for rule in rules}
     with translation.override("en"):
         english = {describe(rule) for rule in rules}
-    assert "The grant is at most €60,000 per application." in english
-    assert "De subsidie bedraagt ten hoogste € 60.000 per aanvraag." in dutch
+    assert "The grant is at most €60,000 per applicant (the lead organisation, for its whole partnership)." in english
+    assert "De subsidie bedraagt ten hoogste € 60.000 per aanvrager (de penvoerder, voor het hele samenwerkingsverband)." in dutch
     assert all(dutch) and all(english)

@@ -40,9 +40,9 @@ def test_the_call_page_shows_criteria_with_weights_and_thresholds(client, des):
 
 
 def test_limits_come_from_the_eligibility_rules(client, lb, settings):
-    assert "ten hoogste € 60.000 per aanvraag" in page(client, lb)
+    assert "ten hoogste € 60.000 per aanvrager" in page(client, lb)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    assert "at most €60,000 per application" in page(client, lb)
+    assert "at most €60,000 per applicant" in page(client, lb)
 
 
 def test_the_local_authority_deadline_in_dutch_with_its_history(client, lb):
