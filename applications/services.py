@@ -204,7 +204,7 @@ def _clean(value, name):
     return (value or "").strip() if isinstance(value, str) or value is None else value
 
 
-FUNDING_FIELDS = ("requested_amount", "other_funding", "own_contribution", "waiver_motivation")
+FUNDING_FIELDS = ("requested_amount", "other_funding", "own_contribution", "waiver_motivation", "de_minimis_received")
 
 
 @transaction.atomic
