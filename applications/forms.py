@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import kbo
 from accounts.models import Organisation, OrganisationKind
-from calls.models import Objective, Question, QuestionKind, RuleKind
+from calls.models import Objective, Question, QuestionKind, RuleKind, legal_frame_of
 
 from .models import Application, BudgetCategory
 
@@ -203,6 +203,11 @@ def waiver_allowed(call) -> bool:
     return bool(rule and rule.waiver_allowed)
 
 
+def state_aid_applies(call) -> bool:
+    frame = legal_frame_of(call)
+    return bool(frame and frame.state_aid)
+
+
 class FundingForm(forms.Form):
     version = VersionField()
     requested_amount = AmountField(label=_("Requested grant"))
@@ -215,6 +220,13 @@ class FundingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, **_counter_attrs("id_waiver_motivation", 5000)}),
         help_text=_("Only when the grant must cover more than the call's co-financing rule allows: explain why."),
     )
+    de_minimis_received = AmountField(
+        label=_("De minimis aid received in the last three years"),
+        help_text=_(
+            "The total of the de minimis state aid your organisation received in the last three years, from any "
+            "government (0 if none). With the requested grant it may not exceed € 300,000."
+        ),
+    )
 
     def __init__(self, *args, application: Application, **kwargs):
         kwargs.setdefault(
@@ -225,11 +237,14 @@ class FundingForm(forms.Form):
                 "other_funding": application.other_funding,
                 "own_contribution": application.own_contribution,
                 "waiver_motivation": application.waiver_motivation,
+                "de_minimis_received": application.de_minimis_received,
             },
         )
         super().__init__(*args, **kwargs)
         if not waiver_allowed(application.call):
             del self.fields["waiver_motivation"]
+        if not state_aid_applies(application.call):
+            del self.fields["de_minimis_received"]
 
 
 YES, NO = "yes", "no"

@@ -97,6 +97,15 @@ class Application(models.Model):
     waiver_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Asked only in calls whose legal frame has the state-aid section (calls.LegalFrame.state_aid).
+    de_minimis_received = models.DecimalField(
+        _("de minimis aid received in the last three years"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     reference = models.CharField(_("reference"), max_length=30, null=True, blank=True, unique=True)

@@ -10,14 +10,14 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from calls import eligibility
-from calls.models import Question, RequiredDocument, RuleKind, Severity
+from calls.models import Question, RequiredDocument, RuleKind, Severity, legal_frame_of
 
 from .models import Answer, Application, Attachment, Status
 
 
 def with_content(queryset: QuerySet[Application]) -> QuerySet[Application]:
     """Everything `applications/includes/content.html` and `findings_for` read, prefetched."""
-    return queryset.select_related("call", "lead_organisation", "created_by").prefetch_related(
+    return queryset.select_related("call__legal_frame", "lead_organisation", "created_by").prefetch_related(
         "partners",
         "budget_lines",
         "objectives",
@@ -81,6 +81,7 @@ def facts_for(application: Application) -> eligibility.Facts:
         start_date=application.start_date,
         end_date=application.end_date,
         funded_in_call_ids=funded_in,
+        de_minimis_received=application.de_minimis_received,
     )
 
 
@@ -136,6 +137,18 @@ def missing_for(application: Application) -> list[eligibility.Finding]:
                     params={"question": question.pk},
                 )
             )
+    frame = legal_frame_of(application.call)
+    if frame is not None and frame.state_aid and application.de_minimis_received is None:
+        missing.append(
+            eligibility.Finding(
+                code="missing_de_minimis",
+                severity=Severity.BLOCKING,
+                message=_(
+                    "Declare the de minimis aid your organisation received in the last three years (enter 0 if none)."
+                ),
+                section="budget",
+            )
+        )
     have = {a.document_id for a in application.attachments.all()}
     for document in _documents(application.call):
         if document.required and document.pk not in have:

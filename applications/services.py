@@ -24,7 +24,17 @@ from portal import audit
 from portal.notifications import notify
 
 from . import content, references, uploads, workflow
-from .models import Answer, Application, Attachment, BudgetLine, Message, Partner, Status, WaiverDecision
+from .models import (
+    DECIDED_STATUSES,
+    Answer,
+    Application,
+    Attachment,
+    BudgetLine,
+    Message,
+    Partner,
+    Status,
+    WaiverDecision,
+)
 from .uploads import MB, UploadRefused  # noqa: F401 - re-exported for callers
 from .workflow import Actor, Transition, TransitionError
 
@@ -224,7 +234,7 @@ def _clean(value, name):
     return (value or "").strip() if isinstance(value, str) or value is None else value
 
 
-FUNDING_FIELDS = ("requested_amount", "other_funding", "own_contribution", "waiver_motivation")
+FUNDING_FIELDS = ("requested_amount", "other_funding", "own_contribution", "waiver_motivation", "de_minimis_received")
 
 
 @transaction.atomic
@@ -589,6 +599,23 @@ def record_decision(application: Application, *, status: str, by: User) -> Appli
     application.status = status
     application.save(update_fields=["status"])
     audit.record(application, "decision_recorded", by=by, status=status, previous=previous)
+    return application
+
+
+@transaction.atomic
+def revise_decision(application: Application, *, status: str, by: User, now: datetime | None = None) -> Application:
+    """Revise a published decision (a granted reconsideration): set the revised status and take
+    the decision back from the applicant until `publish_decision` publishes it again."""
+    if status not in DECIDED_STATUSES:
+        raise TransitionError(_("A decision is awarded, reserve list or rejected."))
+    application = _locked(application)
+    workflow.ensure_allowed(application, Transition.REVISE_DECISION, by=by, now=now)
+    previous = application.status
+    application.status = status
+    application.decision_published_at = None
+    application.version += 1
+    application.save(update_fields=["status", "decision_published_at", "version", "updated_at"])
+    audit.record(application, "decision_revised", by=by, status=status, previous=previous)
     return application
 
 

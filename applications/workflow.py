@@ -53,6 +53,7 @@ class Transition(StrEnum):
     RESERVE = "reserve"
     REJECT = "reject"
     PUBLISH_DECISION = "publish_decision"
+    REVISE_DECISION = "revise_decision"
 
 
 # A guard returns None when the transition may happen, else the reason it may not.
@@ -134,6 +135,12 @@ def _unpublished_unless_from(*always: str) -> Guard:
     return guard
 
 
+def _published(application: Application, source, now: datetime) -> str | None:
+    if application.decision_published_at:
+        return None
+    return _("Only a published decision can be revised; change an unpublished one directly.")
+
+
 _DECIDED = frozenset(DECIDED_STATUSES)
 
 
@@ -190,6 +197,9 @@ TRANSITIONS: tuple[Row, ...] = (
         _unpublished_unless_from(),
     ),
     Row(Transition.PUBLISH_DECISION, _DECIDED, None, Actor.STAFF),
+    # After a granted reconsideration (reviews.reconsideration): the service sets the revised
+    # status and takes the decision back until it is published again, in the same transaction.
+    Row(Transition.REVISE_DECISION, _DECIDED, None, Actor.STAFF, _published),
 )
 
 _BY_TRANSITION = {row.transition: row for row in TRANSITIONS}

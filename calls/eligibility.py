@@ -36,6 +36,9 @@ class Facts:
     end_date: date | None = None
     # Calls (pks) in which the lead organisation was funded before; None when unknown.
     funded_in_call_ids: frozenset[int] | None = None
+    # De minimis state aid the applicant declares to have received in the last three years
+    # (only asked by calls whose legal frame has the state-aid section); None when unknown.
+    de_minimis_received: Decimal | None = None
 
     @property
     def partnership(self) -> tuple[str, ...]:
@@ -119,6 +122,9 @@ def check(call: Call, facts: Facts) -> list[Finding]:
         finding = _evaluate(rule, facts)
         if finding is not None:
             findings.append(finding)
+    state_aid = _de_minimis(call, facts)
+    if state_aid is not None:
+        findings.append(state_aid)
     return findings
 
 
@@ -439,3 +445,49 @@ def describe(rule) -> str:
     if kind == RuleKind.NOT_FUNDED_IN:
         return _("Organisations funded in “%(call)s” may not apply.") % {"call": rule.excluded_call}
     return str(rule)
+
+
+# --- State aid ------------------------------------------------------------------------------
+
+# Regulation (EU) 2023/2831: de minimis aid to one undertaking may not exceed € 300,000 over
+# any period of three years. Not a per-call setting: the regulation fixes it.
+DE_MINIMIS_CEILING = Decimal("300000")
+
+
+def de_minimis_regulation() -> str:
+    return _("Regulation (EU) 2023/2831 on de minimis aid")
+
+
+def _de_minimis(call: Call, facts: Facts) -> Finding | None:
+    """Blocking when the declared de minimis aid of the last three years plus the requested
+    grant exceeds the ceiling, for calls with the state-aid section on. Unknown facts: no finding
+    (the application form asks for the declaration; `applications` lists it as missing)."""
+    from .models import legal_frame_of
+
+    frame = legal_frame_of(call)
+    if frame is None or not frame.state_aid:
+        return None
+    if facts.de_minimis_received is None or facts.requested_amount is None:
+        return None
+    total = facts.de_minimis_received + facts.requested_amount
+    if total <= DE_MINIMIS_CEILING:
+        return None
+    return Finding(
+        code="de_minimis",
+        severity=Severity.BLOCKING,
+        message=_(
+            "State aid: the de minimis aid received in the last three years (%(received)s) plus the requested grant "
+            "(%(requested)s) comes to %(total)s, more than the ceiling of %(ceiling)s (%(regulation)s). Lower the "
+            "requested grant to at most %(room)s."
+        )
+        % {
+            "received": money(facts.de_minimis_received),
+            "requested": money(facts.requested_amount),
+            "total": money(total),
+            "ceiling": money(DE_MINIMIS_CEILING),
+            "regulation": de_minimis_regulation(),
+            "room": money(max(DE_MINIMIS_CEILING - facts.de_minimis_received, Decimal("0"))),
+        },
+        section="budget",
+        params={"received": facts.de_minimis_received, "total": total},
+    )

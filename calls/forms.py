@@ -20,10 +20,13 @@ from .models import (
     Criterion,
     EligibilityRule,
     FileFormat,
+    LegalFrame,
+    LegalPart,
     Objective,
     Question,
     RequiredDocument,
     RuleKind,
+    legal_frame_of,
 )
 
 LANGUAGE_LABELS = {"nl": _("%(field)s (Dutch)"), "en": _("%(field)s (English)")}
@@ -179,6 +182,13 @@ class SelfCheckForm(forms.Form):
                 widget=forms.NumberInput(attrs={"class": "form-control-sm", "inputmode": "numeric"}),
             )
             self.partner_fields.append(name)
+        state_aid = legal_frame_of(call) is not None and legal_frame_of(call).state_aid
+        if state_aid:
+            self.fields["de_minimis_received"] = AmountField(
+                label=_("De minimis aid received in the last three years (euro)"),
+                required=False,
+                help_text=_("State aid: with the requested grant it may not exceed € 300,000 over three years."),
+            )
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_tag = False
@@ -195,6 +205,7 @@ class SelfCheckForm(forms.Form):
             "waiver_motivation",
             Row(Column("start_date", css_class="col-md-6"), Column("end_date", css_class="col-md-6")),
             *(["funded_before"] if self.excluded_call is not None else []),
+            *(["de_minimis_received"] if state_aid else []),
         )
 
     def clean(self):
@@ -219,6 +230,7 @@ class SelfCheckForm(forms.Form):
             start_date=data.get("start_date"),
             end_date=data.get("end_date"),
             funded_in_call_ids=self._funded_in(data.get("funded_before")),
+            de_minimis_received=data.get("de_minimis_received"),
         )
 
     def _funded_in(self, answer: str | None) -> frozenset[int] | None:
@@ -528,3 +540,77 @@ class RoleForm(forms.Form):
 
 class ReviewStartForm(forms.Form):
     review_closes_at = DateTimeField(label=_("Review phase closes (optional)"), required=False)
+
+
+# --- Staff: the legal frame -------------------------------------------------------------------
+
+
+class LegalFrameForm(forms.ModelForm):
+    """The legal frame of a call (calls.LegalFrame), Dutch and English side by side."""
+
+    legal_basis_url = forms.URLField(
+        label=_("Link to the legal basis"), max_length=500, required=False, assume_scheme="https"
+    )
+
+    unconfirmed = forms.MultipleChoiceField(
+        label=_("Parts not confirmed by the call's regulation"),
+        choices=LegalPart.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The public page marks these parts as not confirmed, so nothing assumed is shown as fact."),
+    )
+
+    class Meta:
+        model = LegalFrame
+        fields = [
+            "legal_basis_title_nl", "legal_basis_title_en", "legal_basis_date", "legal_basis_url",
+            "decision_maker_nl", "decision_maker_en",
+            "contact_name", "contact_email", "contact_phone",
+            "admissibility_nl", "admissibility_en",
+            "eligible_costs_nl", "eligible_costs_en", "vat_rule",
+            "cost_period_start", "cost_period_end",
+            "communication_obligation_nl", "communication_obligation_en",
+            "state_aid", "state_aid_note_nl", "state_aid_note_en",
+            "unconfirmed",
+        ]  # fmt: skip
+        widgets = {
+            "legal_basis_date": DateInput(),
+            "cost_period_start": DateInput(),
+            "cost_period_end": DateInput(),
+            **{
+                f"{name}_{language}": forms.Textarea(attrs={"rows": 3})
+                for name in (
+                    "decision_maker",
+                    "admissibility",
+                    "eligible_costs",
+                    "communication_obligation",
+                    "state_aid_note",
+                )
+                for language in ("nl", "en")
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_translated_fields(self, LegalFrame)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Legal basis"),
+                *side_by_side("legal_basis_title"),
+                Row(Column("legal_basis_date", css_class="col-md-4"), Column("legal_basis_url", css_class="col-md-8")),
+            ),
+            Fieldset(_("Who decides"), *side_by_side("decision_maker")),
+            Fieldset(_("Contact"), Row(Column("contact_name"), Column("contact_email"), Column("contact_phone"))),
+            Fieldset(_("Admissibility"), *side_by_side("admissibility")),
+            Fieldset(
+                _("Eligible costs"),
+                *side_by_side("eligible_costs"),
+                "vat_rule",
+                Row(Column("cost_period_start"), Column("cost_period_end")),
+            ),
+            Fieldset(_("Communication"), *side_by_side("communication_obligation")),
+            Fieldset(_("State aid"), "state_aid", *side_by_side("state_aid_note")),
+            "unconfirmed",
+        )

@@ -515,3 +515,97 @@ class DeadlineChange(models.Model):
 
     def __str__(self):
         return f"{self.old_closes_at} → {self.new_closes_at}"
+
+
+class VatRule(models.TextChoices):
+    NOT_RECOVERABLE = "not_recoverable", _("VAT is an eligible cost only where the applicant cannot recover it")
+    NEVER = "never", _("VAT is never an eligible cost")
+    ALWAYS = "always", _("VAT is an eligible cost")
+
+
+class LegalPart(models.TextChoices):
+    """The parts of a legal frame, so staff can mark which ones the call's own texts do not
+    confirm (the public page then says so beside that part instead of presenting it as fact)."""
+
+    LEGAL_BASIS = "legal_basis", _("legal basis")
+    DECISION_MAKER = "decision_maker", _("who decides")
+    CONTACT = "contact", _("contact person")
+    ADMISSIBILITY = "admissibility", _("admissibility conditions")
+    ELIGIBLE_COSTS = "eligible_costs", _("eligible costs and VAT")
+    COST_PERIOD = "cost_period", _("cost period")
+    COMMUNICATION = "communication", _("communication obligation")
+    STATE_AID = "state_aid", _("state aid")
+
+
+class LegalFrame(models.Model):
+    """The legal frame a call publishes (DESIGN §9): legal basis, who decides, contact,
+    admissibility conditions, eligible costs and VAT, the cost period, the communication
+    obligation and, for calls open to companies or commercial media, state aid (de minimis).
+
+    `state_aid` switches on the de minimis check in `calls.eligibility.check`. `unconfirmed`
+    lists the parts (LegalPart) that are not taken from the call's regulation; the public page
+    and the API mark them, so nothing assumed is ever shown as fact."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="legal_frame")
+    legal_basis_title = models.CharField(_("legal basis"), max_length=300, blank=True)
+    legal_basis_date = models.DateField(_("date of the legal basis"), null=True, blank=True)
+    legal_basis_url = models.URLField(_("link to the legal basis"), max_length=500, blank=True)
+    decision_maker = models.TextField(
+        _("who decides"),
+        blank=True,
+        help_text=_("For example: the Flemish minister for Media, on the advice of an assessment committee."),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    admissibility = models.TextField(
+        _("admissibility conditions"),
+        blank=True,
+        help_text=_("On time, complete, in Dutch, … The page adds the completion period of the call."),
+    )
+    eligible_costs = models.TextField(_("eligible costs"), blank=True)
+    vat_rule = models.CharField(_("VAT"), max_length=20, choices=VatRule.choices, blank=True)
+    cost_period_start = models.DateField(_("costs eligible from"), null=True, blank=True)
+    cost_period_end = models.DateField(_("costs eligible until"), null=True, blank=True)
+    communication_obligation = models.TextField(_("communication obligation"), blank=True)
+    state_aid = models.BooleanField(
+        _("companies or commercial media may take part: de minimis state aid applies"),
+        default=False,
+        help_text=_(
+            "Applicants then declare the de minimis aid received in the last three years, and the portal refuses "
+            "a request that would exceed the ceiling."
+        ),
+    )
+    state_aid_note = models.TextField(_("state aid: further explanation"), blank=True)
+    unconfirmed = models.JSONField(_("parts not confirmed by the call's regulation"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("legal frame")
+        verbose_name_plural = _("legal frames")
+
+    def __str__(self):
+        return str(self.call)
+
+    def clean(self):
+        if self.cost_period_start and self.cost_period_end and self.cost_period_end < self.cost_period_start:
+            raise ValidationError({"cost_period_end": _("The cost period cannot end before it starts.")})
+        unknown = set(self.unconfirmed or []) - set(LegalPart.values)
+        if unknown:
+            raise ValidationError({"unconfirmed": _("Unknown part of the legal frame.")})
+
+    def is_unconfirmed(self, part: str) -> bool:
+        return part in (self.unconfirmed or [])
+
+    @property
+    def unconfirmed_parts(self) -> dict[str, bool]:
+        """{part: True} for the parts not confirmed (templates look parts up by name)."""
+        return dict.fromkeys(self.unconfirmed or [], True)
+
+
+def legal_frame_of(call: Call) -> LegalFrame | None:
+    """The call's legal frame, or None (uses the select_related cache when present)."""
+    try:
+        return call.legal_frame
+    except LegalFrame.DoesNotExist:
+        return None

@@ -34,3 +34,5 @@ can_manage_call = rules.is_authenticated & (is_admin | is_call_manager)
 rules.add_perm("calls.manage_call", can_manage_call)
 rules.add_perm("calls.access_management", rules.is_authenticated & (is_admin | manages_any_call))
 rules.add_perm("calls.create_call", rules.is_authenticated & is_admin)
+# The legal frame is part of the call: whoever manages the call edits it.
+rules.add_perm("calls.edit_legal_frame", can_manage_call)

@@ -10,13 +10,36 @@ Assumptions, where the sources give no exact value:
 - the disinformation call opens on Tuesday 15 March 2022 09:00 and closes on Tuesday 31 May 2022
   12:00 (the regulation only announced a launch "in March 2022");
 - the local-authority call opened on Friday 5 March 2021 09:00; its deadline extension
-  (16 April 2021 12:00 → 11 May 2021 18:00) was recorded on 13 April 2021 10:00, with a reason
-  worded by us;
+  (16 April 2021 12:00 → 11 May 2021 18:00) was recorded on 13 April 2021 10:00; the sources give
+  no reason for it, so none is recorded (the page shows the two dates only);
 - questions, required-document sizes and criterion descriptions are plausible, not quoted;
 - the second local-authority round (it closed on 1 October 2021 at 10:00, its projects started on
   1 January 2022 and it excluded municipalities funded in the first round: those are facts) opened
   on 16 August 2021 09:00, has a budget of € 400.000 and projects end by 31 December 2022: those
   three are assumptions, as is its reference prefix LB2.
+
+The legal frames (`_legal_frames`, calls.LegalFrame). From the sources: the disinformation
+call's legal basis (the regulation "projectsubsidie desinformatie", approved by the Flemish
+Government on 17 December 2021); the local-authority call's name as the parliamentary answer gives
+it, its launch on 5 March 2021 and its cost period (1 July 2021 – 30 June 2022, the budget period);
+that only municipalities may take part in the local-authority call, so it has no state-aid section.
+Assumptions, each also listed in the frame's `unconfirmed` parts so the public page marks it
+"not confirmed" and never shows it as fact:
+- both: who decides (the competent Flemish minister, on the advice of an assessment committee or
+  of the agency), the admissibility conditions (on time through the portal, complete, in Dutch;
+  the completion period is the call's `completion_days`, the usual week), the eligible costs,
+  the VAT rule (VAT eligible only where it cannot be recovered) and the communication obligation
+  (mention the Flemish support);
+- local-authority call: that the call text itself (launched 5 March 2021) is its legal basis;
+- disinformation call, state aid: the sources do not say under which state-aid rules the grant
+  falls. News media, often companies, may take part, so the frame carries a state-aid note, marked
+  not confirmed; but the de minimis check stays off, because the real outcome (five projects for
+  € 3,152,712.71, some € 630,000 each) is far above the de minimis ceiling (€ 300,000 over three
+  years, Regulation (EU) 2023/2831; € 200,000 under Regulation (EU) 1407/2013 in 2022), so the
+  grant cannot have been de minimis aid to the lead applicant. Staff switch it on if the
+  regulation says so;
+- not given at all and therefore left empty rather than invented: the contact persons, the links
+  to the legal texts, and the disinformation call's cost period.
 """
 
 from dataclasses import dataclass, field
@@ -40,11 +63,14 @@ from .models import (
     DocumentKind,
     EligibilityRule,
     FileFormat,
+    LegalFrame,
+    LegalPart,
     Objective,
     Question,
     QuestionKind,
     RequiredDocument,
     RuleKind,
+    VatRule,
 )
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -584,10 +610,7 @@ def _lb_spec() -> CallSpec:
                 old_closes_at=at(2021, 4, 16, 12),
                 new_closes_at=at(2021, 5, 11, 18),
                 changed_at=at(2021, 4, 13, 10),
-                reason=(
-                    "Verlengd op vraag van de steden en gemeenten, zodat het college of de raad de aanvraag tijdig "
-                    "kan goedkeuren."
-                ),
+                reason="",  # the sources give no reason; see the module docstring
             )
         ],
     )
@@ -670,6 +693,109 @@ def _demo_spec(spec: CallSpec, slug: str, now: datetime, existing: Call | None) 
         documents=spec.documents,
         rules=rules,
     )
+
+
+# --- The legal frames (DESIGN §9; assumptions in the module docstring) ------------------------
+
+_ADMISSIBILITY_NL = (
+    "Een aanvraag is ontvankelijk als ze tijdig via dit portaal is ingediend, volledig is (alle gevraagde gegevens "
+    "en bijlagen) en in het Nederlands is opgesteld."
+)
+_ADMISSIBILITY_EN = (
+    "An application is admissible when it is submitted on time through this portal, complete (every requested item "
+    "and attachment) and written in Dutch."
+)
+_COMMUNICATION_NL = "Vermeld in alle communicatie over het project de steun van de Vlaamse overheid."
+_COMMUNICATION_EN = "Mention the support of the Flemish Government in all communication about the project."
+_ASSUMED = [
+    LegalPart.DECISION_MAKER,
+    LegalPart.ADMISSIBILITY,
+    LegalPart.ELIGIBLE_COSTS,
+    LegalPart.COMMUNICATION,
+]
+
+
+def _legal_frames() -> dict[str, dict]:
+    """The legal frame of each real call, by slug: LegalFrame field values."""
+    common = dict(
+        admissibility_nl=_ADMISSIBILITY_NL,
+        admissibility_en=_ADMISSIBILITY_EN,
+        vat_rule=VatRule.NOT_RECOVERABLE,
+        communication_obligation_nl=_COMMUNICATION_NL,
+        communication_obligation_en=_COMMUNICATION_EN,
+        legal_basis_url="",
+        contact_name="",
+        contact_email="",
+        contact_phone="",
+    )
+    return {
+        DES: dict(
+            common,
+            legal_basis_title_nl="Reglement projectsubsidie desinformatie (Vlaamse Regering)",
+            legal_basis_title_en="Regulation on the disinformation project grant (Flemish Government)",
+            legal_basis_date=date(2021, 12, 17),
+            decision_maker_nl="De Vlaamse minister bevoegd voor Media, op advies van een beoordelingscommissie.",
+            decision_maker_en="The Flemish minister for Media, on the advice of an assessment committee.",
+            eligible_costs_nl=(
+                "Kosten die rechtstreeks met het project verband houden: personeel, werking, investeringen, "
+                "onderaanneming en overhead."
+            ),
+            eligible_costs_en=(
+                "Costs directly related to the project: personnel, operating costs, investment, subcontracting and "
+                "overhead."
+            ),
+            cost_period_start=None,
+            cost_period_end=None,
+            state_aid=False,
+            state_aid_note_nl=(
+                "Nieuwsmedia en andere mediabedrijven kunnen deelnemen. Onder welke staatssteunregels de subsidie "
+                "valt, staat niet in de bronnen van dit portaal; vraag het na bij het departement."
+            ),
+            state_aid_note_en=(
+                "News media and other media companies may take part. Under which state-aid rules the grant falls is "
+                "not in this portal's sources; ask the department."
+            ),
+            unconfirmed=[*_ASSUMED, LegalPart.STATE_AID],
+        ),
+        LB: dict(
+            common,
+            legal_basis_title_nl=(
+                "Projectoproep voor de ondersteuning van lokale besturen in het kader van de preventie van "
+                "gewelddadige radicalisering, extremisme en polarisatie"
+            ),
+            legal_basis_title_en=(
+                "Call for projects supporting local authorities in the prevention of violent radicalisation, "
+                "extremism and polarisation"
+            ),
+            legal_basis_date=date(2021, 3, 5),
+            decision_maker_nl=(
+                "De Vlaamse minister bevoegd voor Binnenlands Bestuur, op advies van het Agentschap Binnenlands Bestuur."
+            ),
+            decision_maker_en="The Flemish minister for Home Affairs, on the advice of the Agency for Domestic Governance.",
+            eligible_costs_nl="Kosten van de acties van het project, met inbegrip van personeelskosten.",
+            eligible_costs_en="Costs of the project's actions, personnel costs included.",
+            cost_period_start=date(2021, 7, 1),
+            cost_period_end=date(2022, 6, 30),
+            state_aid=False,
+            state_aid_note_nl="",
+            state_aid_note_en="",
+            unconfirmed=[LegalPart.LEGAL_BASIS, *_ASSUMED],
+        ),
+    }
+
+
+def _write_legal_frames(calls: dict[str, Call]) -> None:
+    """Write the legal frame of every seeded call; a demo copy gets its original's frame, with
+    the cost period of its own (moved) project dates."""
+    frames = _legal_frames()
+    originals = {DES_DEMO: DES, LB_DEMO: LB}
+    for slug, call in calls.items():
+        values = dict(frames[originals.get(slug, slug)])
+        if slug in originals and values["cost_period_start"]:
+            dates = call.eligibility_rules.filter(kind=RuleKind.PROJECT_DATES).first()
+            if dates is not None:
+                values.update(cost_period_start=dates.start_from, cost_period_end=dates.end_by)
+        _upsert(LegalFrame, {"call": call}, values)
 
 
 # --- Demo people ----------------------------------------------------------------------------
@@ -797,6 +923,8 @@ def seed_calls(*, demo: bool = False, stdout=None, allow_without_debug: bool = F
             for spec, slug in ((des, DES_DEMO), (lb, LB_DEMO)):
                 existing = Call.objects.filter(slug=slug).first()
                 calls[slug] = _write_call(_demo_spec(spec, slug, now, existing))
+        _write_legal_frames(calls)
+        if demo:
             users = {key: _write_user(key) for key in DEMO_USERS}
             organisations = {key: _write_organisation(key, users) for key in DEMO_ORGANISATIONS}
             for call in calls.values():

@@ -10,8 +10,9 @@ def _rules():
 
 
 def for_listing(calls: QuerySet[Call]) -> QuerySet[Call]:
-    """Calls for a card list: with their rules (grant limits are shown on each card)."""
-    return calls.prefetch_related(_rules())
+    """Calls for a card list: with their rules (grant limits are shown on each card) and legal
+    frame (its state-aid section is part of the eligibility check)."""
+    return calls.select_related("legal_frame").prefetch_related(_rules())
 
 
 def public_calls() -> QuerySet[Call]:
@@ -20,8 +21,8 @@ def public_calls() -> QuerySet[Call]:
 
 def with_content(calls: QuerySet[Call]) -> QuerySet[Call]:
     """Everything a call page shows: active objectives, criteria, questions and documents, the
-    rules, and the deadline history."""
-    return calls.prefetch_related(
+    rules, the deadline history and the legal frame."""
+    return calls.select_related("legal_frame").prefetch_related(
         Prefetch("objectives", queryset=Objective.objects.active()),
         Prefetch("criteria", queryset=Criterion.objects.active().select_related("objective")),
         Prefetch("questions", queryset=Question.objects.active()),

@@ -3,13 +3,26 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import OrganisationKind
 from portal.api import choice_field
 
 from . import eligibility
-from .models import Call, CallStatus, Criterion, EligibilityRule, Objective, RuleKind, Severity
+from .models import (
+    Call,
+    CallStatus,
+    Criterion,
+    EligibilityRule,
+    LegalFrame,
+    LegalPart,
+    Objective,
+    RuleKind,
+    Severity,
+    VatRule,
+    legal_frame_of,
+)
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
@@ -47,6 +60,55 @@ class EligibilityRuleSerializer(serializers.ModelSerializer):
         return eligibility.describe(rule)
 
 
+class LegalFrameSerializer(serializers.ModelSerializer):
+    """The legal frame of a call; `unconfirmed` names the parts not taken from its regulation."""
+
+    vat_rule = choice_field("VatRule", VatRule.choices, read_only=True, allow_blank=True)
+    completion_days = serializers.IntegerField(
+        source="call.completion_days", read_only=True, help_text="Days to complete a missing item."
+    )
+    de_minimis_ceiling = serializers.SerializerMethodField(
+        help_text="Ceiling of de minimis aid over three years (requested grant included); null without state aid."
+    )
+    de_minimis_regulation = serializers.SerializerMethodField()
+    unconfirmed = serializers.ListField(
+        child=choice_field("LegalPart", LegalPart.choices),
+        read_only=True,
+        help_text="Parts of the frame that are not confirmed by the call's regulation.",
+    )
+
+    class Meta:
+        model = LegalFrame
+        fields = [
+            "legal_basis_title",
+            "legal_basis_date",
+            "legal_basis_url",
+            "decision_maker",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "admissibility",
+            "completion_days",
+            "eligible_costs",
+            "vat_rule",
+            "cost_period_start",
+            "cost_period_end",
+            "communication_obligation",
+            "state_aid",
+            "state_aid_note",
+            "de_minimis_ceiling",
+            "de_minimis_regulation",
+            "unconfirmed",
+        ]
+        read_only_fields = fields
+
+    def get_de_minimis_ceiling(self, frame) -> Decimal | None:
+        return eligibility.DE_MINIMIS_CEILING if frame.state_aid else None
+
+    def get_de_minimis_regulation(self, frame) -> str | None:
+        return eligibility.de_minimis_regulation() if frame.state_aid else None
+
+
 class CallSerializer(serializers.ModelSerializer):
     """A published call. Read `with_content` calls (calls.selectors)."""
 
@@ -60,6 +122,7 @@ class CallSerializer(serializers.ModelSerializer):
     objectives = ObjectiveSerializer(many=True, read_only=True)
     criteria = CriterionSerializer(many=True, read_only=True)
     eligibility_rules = EligibilityRuleSerializer(many=True, read_only=True)
+    legal_frame = serializers.SerializerMethodField(help_text="The call's legal frame; null when none is published.")
     url = serializers.SerializerMethodField(help_text="The call's page.")
 
     class Meta:
@@ -84,8 +147,14 @@ class CallSerializer(serializers.ModelSerializer):
             "objectives",
             "criteria",
             "eligibility_rules",
+            "legal_frame",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(LegalFrameSerializer(allow_null=True))
+    def get_legal_frame(self, call) -> dict | None:
+        frame = legal_frame_of(call)
+        return LegalFrameSerializer(frame, context=self.context).data if frame is not None else None
 
     def get_url(self, call) -> str:
         request = self.context.get("request")
@@ -113,6 +182,10 @@ class SelfCheckSerializer(serializers.Serializer):
     waiver_motivation = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
     start_date = serializers.DateField(required=False, allow_null=True)
     end_date = serializers.DateField(required=False, allow_null=True)
+    de_minimis_received = serializers.DecimalField(
+        **amount,
+        help_text="De minimis state aid received in the last three years, in euro (calls with a state-aid section).",
+    )
 
     def validate(self, data):
         requested, total = data.get("requested_amount"), data.get("total_cost")
@@ -133,6 +206,7 @@ class SelfCheckSerializer(serializers.Serializer):
             waiver_motivation=data.get("waiver_motivation") or "",
             start_date=data.get("start_date"),
             end_date=data.get("end_date"),
+            de_minimis_received=data.get("de_minimis_received"),
         )
 
 

@@ -400,3 +400,12 @@ def archive(call: Call, *, by, now=None) -> Call:
     call.save(update_fields=["archived_at", "updated_at"])
     audit.record(call, "call_archived", by=by, call_id=call.pk)
     return call
+
+
+@transaction.atomic
+def save_legal_frame(form, *, by):
+    """Save a validated LegalFrameForm (created on first save); records which fields changed."""
+    frame = form.save()
+    if form.changed_data:
+        audit.record(frame.call, "legal_frame_edited", by=by, call_id=frame.call_id, fields=sorted(form.changed_data))
+    return frame

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Call, Criterion, Objective, Question, RequiredDocument
+from .models import Call, Criterion, LegalFrame, Objective, Question, RequiredDocument
 
 
 @register(Call)
@@ -26,3 +26,15 @@ class QuestionTranslation(TranslationOptions):
 @register(RequiredDocument)
 class RequiredDocumentTranslation(TranslationOptions):
     fields = ("title", "description")
+
+
+@register(LegalFrame)
+class LegalFrameTranslation(TranslationOptions):
+    fields = (
+        "legal_basis_title",
+        "decision_maker",
+        "admissibility",
+        "eligible_costs",
+        "communication_obligation",
+        "state_aid_note",
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/clone/", views.CloneView.as_view(), name="clone"),
     path("<slug:slug>/publish/", views.PublishView.as_view(), name="publish"),
     path("<slug:slug>/unpublish/", views.UnpublishView.as_view(), name="unpublish"),
+    path("<slug:slug>/legal-frame/", views.LegalFrameView.as_view(), name="legal_frame"),
     path("<slug:slug>/deadline/", views.DeadlineView.as_view(), name="deadline"),
     path("<slug:slug>/roles/", views.RolesView.as_view(), name="roles"),
     path("<slug:slug>/roles/<int:pk>/remove/", views.RemoveRoleView.as_view(), name="remove_role"),

@@ -9,7 +9,7 @@ from django_filters.views import FilterView
 
 from . import eligibility, selectors
 from .forms import SelfCheckForm
-from .models import Call, RuleKind
+from .models import Call, RuleKind, legal_frame_of
 
 
 def visible_call(request, slug: str, queryset=None) -> Call:
@@ -76,6 +76,9 @@ class CallDetailView(TemplateView):
             is_open=call.is_open(),
             lead_rule=call.rule(RuleKind.LEAD_KINDS),
             rules=rules,
+            legal_frame=legal_frame_of(call),
+            de_minimis_ceiling=eligibility.DE_MINIMIS_CEILING,
+            de_minimis_regulation=eligibility.de_minimis_regulation(),
             **kwargs,
         )
 

@@ -15,8 +15,17 @@ from django.views.generic import TemplateView
 from portal import audit
 
 from . import selectors, services
-from .forms import ITEM_FORMS, CallForm, CloneForm, DeadlineForm, ReviewStartForm, RoleForm, item_formset
-from .models import Call, CallRole
+from .forms import (
+    ITEM_FORMS,
+    CallForm,
+    CloneForm,
+    DeadlineForm,
+    LegalFrameForm,
+    ReviewStartForm,
+    RoleForm,
+    item_formset,
+)
+from .models import Call, CallRole, LegalFrame, legal_frame_of
 
 
 def _add_errors(form, error: ValidationError):
@@ -117,6 +126,28 @@ class CallEditView(StaffView, TemplateView):
             messages.success(request, _("The call was saved."))
             return redirect("manage_calls:edit", self.call.slug)
         return self.render_to_response(self.get_context_data(form=form, call=self.call))
+
+
+class LegalFrameView(StaffView, TemplateView):
+    """The call's legal frame: legal basis, who decides, contact, admissibility, costs and VAT,
+    communication and state aid (shown on the public page and in the API)."""
+
+    permission = "calls.edit_legal_frame"
+    template_name = "calls/manage/legal_frame.html"
+
+    def get_form(self, data=None):
+        return LegalFrameForm(data, instance=legal_frame_of(self.call) or LegalFrame(call=self.call))
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            services.save_legal_frame(form, by=request.user)
+            messages.success(request, _("The legal frame was saved and is shown on the call's page."))
+            return redirect("manage_calls:legal_frame", self.call.slug)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class CallPartEditView(StaffView, TemplateView):

@@ -67,7 +67,9 @@ def decide(
     return _record(application, outcome=outcome, motivation=motivation, granted_amount=granted_amount, by=by, now=now)
 
 
-def _record(application, *, outcome, motivation, granted_amount, by, now, published_reserve_to_award=False):
+def _record(
+    application, *, outcome, motivation, granted_amount, by, now, published_reserve_to_award=False, revising=False
+):
     now = now or timezone.now()
     outcome = Outcome(outcome)
     motivation = (motivation or "").strip()
@@ -94,10 +96,13 @@ def _record(application, *, outcome, motivation, granted_amount, by, now, publis
         raise ValidationError(errors)
 
     existing = Decision.objects.filter(application=application).first()
-    if existing is not None and existing.published_at is not None:
+    if existing is not None and existing.published_at is not None and not revising:
         if not (published_reserve_to_award and existing.outcome == Outcome.RESERVE and outcome == Outcome.AWARD):
             raise ValidationError(_("This decision has been published and can no longer be changed."))
-    application_services.record_decision(application, status=STATUS_OF[outcome], by=by)
+    if revising:
+        application_services.revise_decision(application, status=STATUS_OF[outcome], by=by, now=now)
+    else:
+        application_services.record_decision(application, status=STATUS_OF[outcome], by=by)
     decision, _created = Decision.objects.update_or_create(
         application=application,
         defaults=dict(
@@ -272,6 +277,39 @@ def award_reserve(application: Application, *, granted_amount: Decimal, motivati
         published_reserve_to_award=True,
     )
     _publish(decision, by=by, now=now)
+    return decision
+
+
+@transaction.atomic
+def revise_published(
+    application: Application, *, outcome: str, granted_amount: Decimal | None = None, motivation: str, by, now=None
+) -> Decision:
+    """Revise a published decision after a granted reconsideration (reviews.reconsideration):
+    the revised decision replaces it, is published at once and e-mailed to the applicant. The
+    funding line follows by itself: the ranking reads the recorded decisions."""
+    now = now or timezone.now()
+    current = Decision.objects.filter(application=application, published_at__isnull=False).first()
+    if current is None:
+        raise ValidationError(_("Only a published decision can be revised."))
+    previous = (current.outcome, current.granted_amount)
+    decision = _record(
+        application,
+        outcome=outcome,
+        granted_amount=granted_amount,
+        motivation=motivation,
+        by=by,
+        now=now,
+        revising=True,
+    )
+    _publish(decision, by=by, now=now)
+    _audit(
+        decision,
+        "decision_revised",
+        by=by,
+        previous=previous[0],
+        previous_granted_amount=None if previous[1] is None else str(previous[1]),
+        outcome=decision.outcome,
+    )
     return decision
 
 

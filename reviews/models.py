@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from applications.models import Application
 from calls.models import Call, Criterion
+from portal.storage import private_storage
 
 
 class AdmissibilityCheck(models.Model):
@@ -123,9 +124,7 @@ class ConsensusScore(models.Model):
     class Meta:
         verbose_name = _("consensus score")
         verbose_name_plural = _("consensus scores")
-        constraints = [
-            models.UniqueConstraint(fields=["application", "criterion"], name="one_consensus_per_criterion")
-        ]
+        constraints = [models.UniqueConstraint(fields=["application", "criterion"], name="one_consensus_per_criterion")]
 
 
 class Consensus(models.Model):
@@ -161,7 +160,11 @@ class Decision(models.Model):
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="decision")
     outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
     granted_amount = models.DecimalField(
-        _("granted amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("granted amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     motivation = models.TextField(_("motivation"))
@@ -193,3 +196,67 @@ class DecisionEmailTemplate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["call", "outcome", "language"], name="one_template_per_outcome_language")
         ]
+
+
+class Reconsideration(models.Model):
+    """An applicant's request to reconsider a published decision (heroverweging), and staff's
+    outcome. One per application; the rules (30 days, Brussels time) are in
+    reviews/reconsideration.py."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("awaiting an answer")
+        GRANTED = "granted", _("granted: the decision was revised")
+        REFUSED = "refused", _("refused")
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="reconsideration")
+    motivation = models.TextField(_("why the decision should be reconsidered"), max_length=20000)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("requested"))
+    # The decision as it was when the request came in (the decision row itself may be revised).
+    decision_outcome = models.CharField(_("decision"), max_length=10, choices=Decision.Outcome.choices)
+    decision_published_at = models.DateTimeField(_("decision published"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    outcome_motivation = models.TextField(_("motivation of the outcome"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconsideration")
+        verbose_name_plural = _("reconsiderations")
+        ordering = ["requested_at", "pk"]
+
+    def __str__(self):
+        return str(self.application)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.outcome == self.Outcome.PENDING
+
+
+def reconsideration_path(instance, filename):
+    # Never the user's file name in the stored path (it is kept in a field).
+    application = instance.reconsideration.application
+    return f"reconsiderations/{application.call_id}/{application.pk}/{instance.sha256[:16]}-{instance.uuid}"
+
+
+class ReconsiderationAttachment(models.Model):
+    """A file added to a reconsideration request: checked like application attachments
+    (applications.uploads: content sniffed, size capped), stored privately, downloaded only
+    through a permission-checked view."""
+
+    reconsideration = models.ForeignKey(Reconsideration, on_delete=models.CASCADE, related_name="attachments")
+    uuid = models.UUIDField(unique=True)
+    file = models.FileField(storage=private_storage, upload_to=reconsideration_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name

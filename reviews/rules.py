@@ -79,3 +79,10 @@ def decision_is_published(user, application):
 # The applicant's evaluation summary and decision letter: members of the lead organisation,
 # once the decision is published; nobody sees reviewer names there.
 rules.add_perm("reviews.view_evaluation", rules.is_authenticated & is_org_member & decision_is_published)
+
+
+# Reconsideration (reviews/reconsideration.py): the applicant asks it about a published decision
+# (the 30-day period is checked by the service, so a late request gets a message, not a 404);
+# the call's managers and administrators answer it.
+rules.add_perm("reviews.request_reconsideration", rules.is_authenticated & is_org_member & decision_is_published)
+rules.add_perm("reviews.answer_reconsideration", rules.is_authenticated & is_staff_of)

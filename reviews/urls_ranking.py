@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views_ranking as views
+from . import views_reconsideration
 
 app_name = "ranking"
 urlpatterns = [
@@ -16,4 +17,11 @@ urlpatterns = [
     path("decisions/publish/", views.PublishView.as_view(), name="publish"),
     path("decisions/emails/", views.EmailTemplateListView.as_view(), name="emails"),
     path("decisions/emails/<str:outcome>/<str:language>/", views.EmailTemplateView.as_view(), name="email"),
+    path("reconsiderations/", views_reconsideration.ListView.as_view(), name="reconsiderations"),
+    path("reconsiderations/<int:pk>/", views_reconsideration.DetailView.as_view(), name="reconsideration"),
+    path(
+        "reconsiderations/<int:pk>/files/<int:file_pk>/",
+        views_reconsideration.StaffFileView.as_view(),
+        name="reconsideration_file",
+    ),
 ]

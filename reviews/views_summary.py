@@ -19,7 +19,8 @@ from django.views.generic import TemplateView
 
 from applications.models import Application
 
-from .models import ConsensusScore, Decision, Review, Score
+from .models import ConsensusScore, Decision, Reconsideration, Review, Score
+from .reconsideration import deadline_for
 from .scoring import CriterionScore, active_criteria, criterion_scores, one_decimal, scored
 
 
@@ -78,10 +79,16 @@ def summary_context(application: Application, decision: Decision) -> dict:
         )
         for score in criterion_scores(row, criteria)
     ]
+    reconsideration = Reconsideration.objects.filter(application=application).first()
     return {
         "application": application,
         "call": call,
         "decision": decision,
+        "reconsideration": reconsideration,
+        # The real last day (Brussels) to ask, counted from the decision the request is about.
+        "reconsideration_until": deadline_for(
+            reconsideration.decision_published_at if reconsideration else decision.published_at
+        ),
         "criteria": rows,
         "total": one_decimal(row.total),
         "passes": row.passes,

@@ -41,6 +41,8 @@ def _perform(transition, application, *, member, manager):
         return services.record_decision(application, status=status[transition], by=manager)
     if transition == Transition.PUBLISH_DECISION:
         return services.publish_decision(application, by=manager)
+    if transition == Transition.REVISE_DECISION:
+        return services.revise_decision(application, status=Status.REJECTED, by=manager)
     raise AssertionError(transition)
 
 
@@ -75,6 +77,10 @@ def _in_state(application, status):
 def test_every_transition_from_every_state(transition, source, complete, member, manager):
     application = _in_state(complete, source)
     row = workflow.row_for(transition)
+    if transition == Transition.REVISE_DECISION and source in row.sources:
+        # A revision (granted reconsideration) starts from a published decision.
+        Application.objects.filter(pk=application.pk).update(decision_published_at=timezone.now())
+        application.refresh_from_db()
     actor = member if row.actor == workflow.Actor.APPLICANT else manager
     assert (workflow.refusal(application, transition, by=actor) is None) == (source in row.sources)
     if (transition, source) in SERVICE_CHOOSES_OTHER:
@@ -86,7 +92,9 @@ def test_every_transition_from_every_state(transition, source, complete, member,
     if source in row.sources:
         result = _perform(transition, application, member=member, manager=manager)
         result.refresh_from_db()
-        if row.target is None:  # publishing keeps the status and makes it visible
+        if transition == Transition.REVISE_DECISION:  # revised, and taken back until re-published
+            assert result.status == Status.REJECTED and result.decision_published_at is None
+        elif row.target is None:  # publishing keeps the status and makes it visible
             assert result.status == source and result.decision_published_at is not None
         else:
             assert result.status == row.target
@@ -241,3 +249,9 @@ def test_withdraw_by_a_member_of_another_organisation_is_refused(complete):
     stranger_application = ApplicationFactory()
     with pytest.raises(TransitionError):
         services.withdraw(complete, by=stranger_application.created_by)
+
+
+def test_an_unpublished_decision_is_changed_directly_not_revised(complete, manager):
+    application = _in_state(complete, Status.AWARDED)
+    with pytest.raises(TransitionError):
+        services.revise_decision(application, status=Status.REJECTED, by=manager)

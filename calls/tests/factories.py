@@ -12,6 +12,7 @@ from calls.models import (
     Criterion,
     DeadlineChange,
     EligibilityRule,
+    LegalFrame,
     Objective,
     Question,
     RequiredDocument,
@@ -107,3 +108,29 @@ class DeadlineChangeFactory(DjangoModelFactory):
     old_closes_at = factory.LazyAttribute(lambda o: o.call.closes_at)
     new_closes_at = factory.LazyAttribute(lambda o: o.call.closes_at + timedelta(days=7))
     reason = "Verlengd op vraag van de sector."
+
+
+class LegalFrameFactory(DjangoModelFactory):
+    """A complete legal frame, without the state-aid section (pass state_aid=True)."""
+
+    class Meta:
+        model = LegalFrame
+
+    call = factory.SubFactory(CallFactory)
+    legal_basis_title_nl = "Besluit van de Vlaamse Regering over de projectsubsidie"
+    legal_basis_title_en = "Decision of the Flemish Government on the project grant"
+    legal_basis_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=60))
+    legal_basis_url = "https://codex.example.org/besluit"
+    decision_maker_nl = "De Vlaamse minister van Media, op advies van een beoordelingscommissie."
+    decision_maker_en = "The Flemish minister for Media, on the advice of an assessment committee."
+    contact_name = "Jan Contact"
+    contact_email = "oproep@example.org"
+    contact_phone = "+32 2 553 00 00"
+    admissibility_nl = "Tijdig, volledig en in het Nederlands ingediend."
+    admissibility_en = "Submitted on time, complete and in Dutch."
+    eligible_costs_nl = "Personeels- en werkingskosten van het project."
+    eligible_costs_en = "Personnel and operating costs of the project."
+    vat_rule = "not_recoverable"
+    communication_obligation_nl = "Vermeld de steun van de Vlaamse overheid."
+    communication_obligation_en = "Mention the support of the Flemish Government."
+    state_aid = False

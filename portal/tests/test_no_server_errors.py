@@ -72,8 +72,8 @@ from applications.views import SECTIONS
 from calls.forms import ITEM_FORMS
 from calls.models import CallRole, Question, QuestionKind
 from calls.seed import seed_calls
-from reviews import decisions
-from reviews.models import Decision
+from reviews import decisions, reconsideration
+from reviews.models import Decision, Reconsideration, ReconsiderationAttachment
 from reviews.queries import State
 
 pytestmark = pytest.mark.django_db
@@ -525,6 +525,21 @@ def _more_states(calls: dict, users: dict, organisations: dict) -> None:
     decisions.reserve(others[0], by=manager)
     decisions.reject(others[1], motivation="Te weinig bereik.", by=manager)
     decisions.publish(lb, by=manager)
+    # A reconsideration with a file (the demo applicant's own award keeps its request form open).
+    reconsideration.request(
+        others[1],
+        by=_member_of(others[1]),
+        motivation="Het bereik werd onderschat.",
+        uploads=[SimpleUploadedFile("bezwaar.pdf", minimal_pdf("Bezwaar"), content_type="application/pdf")],
+    )
+
+
+def _member_of(application):
+    from accounts.models import User
+
+    user = User.objects.create_user(email=f"member-{application.pk}@example.org", password="x")
+    Membership.objects.create(organisation=application.lead_organisation, user=user, role=Membership.Role.OWNER)
+    return user
 
 
 def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
@@ -565,6 +580,8 @@ def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
             for o in Decision.Outcome.values
             for lang, _name in settings.LANGUAGES
         ] + [{"slug": "lokale-besturen-2021", "outcome": MALFORMED, "language": BROKEN}]
+    if pattern.name.startswith("ranking:reconsideration") or pattern.name == "summary:reconsideration_file":
+        return _reconsideration_bindings(pattern, params, first_slug)
     if params == {"slug", "pk"} and namespace == "manage_calls":
         roles = CallRole.objects.filter(call__slug__in=slugs).order_by("pk")
         return [{"slug": r.call.slug, "pk": r.pk} for r in roles[:2]] + [{"slug": first_slug, "pk": MISSING}]
@@ -637,6 +654,19 @@ def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
             {"pk": apps[0].pk, "attachment_pk": MISSING},
         ]
     return None  # test_every_address_of_the_portal_is_crawled names the pattern
+
+
+def _reconsideration_bindings(pattern: Pattern, params: set, first_slug: str) -> list[dict]:
+    asked = Reconsideration.objects.select_related("application__call").order_by("pk").first()
+    file = ReconsiderationAttachment.objects.order_by("pk").first()
+    slug, pk = asked.application.call.slug, asked.pk
+    if params == {"slug", "pk"}:
+        return [{"slug": slug, "pk": pk}, {"slug": first_slug, "pk": pk}, {"slug": slug, "pk": MISSING}]
+    if params == {"slug", "pk", "file_pk"}:
+        return [{"slug": slug, "pk": pk, "file_pk": file.pk}, {"slug": slug, "pk": pk, "file_pk": MISSING}]
+    if params == {"pk", "file_pk"}:
+        return [{"pk": asked.application_id, "file_pk": file.pk}, {"pk": asked.application_id, "file_pk": MISSING}]
+    return None
 
 
 def bindings_or_missing(pattern: Pattern, seed: Seed) -> list[dict]:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0001_initial"),
+        ("applications", "0002_de_minimis_received"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

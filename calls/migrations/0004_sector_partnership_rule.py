@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0002_archive_objectives"),
+        ("calls", "0003_legal_frame"),
     ]
 
     operations = [
