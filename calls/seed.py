@@ -785,16 +785,19 @@ def _legal_frames() -> dict[str, dict]:
 
 
 def _write_legal_frames(calls: dict[str, Call]) -> None:
-    """Write the legal frame of every seeded call; a demo copy gets its original's frame, with
-    the cost period of its own (moved) project dates."""
+    """Write the legal frame of every seeded call; a demo copy and the second round get their
+    original's frame, with the cost period of their own project dates."""
     frames = _legal_frames()
-    originals = {DES_DEMO: DES, LB_DEMO: LB}
+    # A demo copy and the second local-authority round share their original's frame.
+    originals = {DES_DEMO: DES, LB_DEMO: LB, LB2: LB}
     for slug, call in calls.items():
         values = dict(frames[originals.get(slug, slug)])
         if slug in originals and values["cost_period_start"]:
             dates = call.eligibility_rules.filter(kind=RuleKind.PROJECT_DATES).first()
             if dates is not None:
                 values.update(cost_period_start=dates.start_from, cost_period_end=dates.end_by)
+        if slug == LB2:  # its project end is our assumption, so its cost period is too
+            values["unconfirmed"] = sorted({*values["unconfirmed"], LegalPart.COST_PERIOD})
         _upsert(LegalFrame, {"call": call}, values)
 
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from calls import eligibility
 from calls.models import LegalFrame, LegalPart
-from calls.seed import DES, LB, seed_calls
+from calls.seed import DES, LB, LB2, seed_calls
 from calls.tests.factories import CallFactory, CallRoleFactory, EligibilityRuleFactory, LegalFrameFactory
 from portal.models import AuditEvent
 
@@ -113,8 +113,11 @@ def test_the_seed_gives_both_calls_a_legal_frame_and_marks_its_assumptions(clien
     assert not des.contact_email and not lb.contact_email  # not in the sources: left empty, not invented
     html = page(client, calls[DES])
     assert "unconfirmed" in html and "17 december 2021" in html
+    second = LegalFrame.objects.get(call=calls[LB2])  # the second round: its own cost period, assumed
+    assert (second.cost_period_start.isoformat(), second.cost_period_end.isoformat()) == ("2022-01-01", "2022-12-31")
+    assert LegalPart.COST_PERIOD in second.unconfirmed
     seed_calls()  # idempotent
-    assert LegalFrame.objects.count() == 2
+    assert LegalFrame.objects.count() == 3
 
 
 # --- staff ------------------------------------------------------------------------------------
