@@ -365,7 +365,7 @@ class QuestionForm(ItemForm):
     class Meta:
         model = Question
         fields = [
-            "order", "kind", "required", "max_chars", "text_nl", "text_en", "help_text_nl", "help_text_en",
+            "order", "kind", "required", "max_chars", "min_value", "max_value", "text_nl", "text_en", "help_text_nl", "help_text_en",
             "choices_nl", "choices_en",
         ]  # fmt: skip
         widgets = {
@@ -377,6 +377,7 @@ class QuestionForm(ItemForm):
 
     layout = (
         Row(Column("order"), Column("kind"), Column("max_chars"), Column("required")),
+        Row(Column("min_value"), Column("max_value")),
         *side_by_side("text", "help_text", "choices"),
     )
 

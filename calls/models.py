@@ -294,6 +294,9 @@ class Question(models.Model):
     choices = models.TextField(_("choices"), blank=True, help_text=_("One per line (choice questions)."))
     required = models.BooleanField(_("required"), default=True)
     max_chars = models.PositiveIntegerField(_("maximum characters"), null=True, blank=True)
+    # Limits of a number question (e.g. people reached: at least 0), checked on the server.
+    min_value = models.DecimalField(_("lowest number"), max_digits=18, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(_("highest number"), max_digits=18, decimal_places=4, null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
@@ -312,6 +315,10 @@ class Question(models.Model):
             raise ValidationError({"choices_nl": _("Give at least two choices, one per line.")})
         if self.max_chars and self.kind not in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
             raise ValidationError({"max_chars": _("Only text questions have a character limit.")})
+        if (self.min_value is not None or self.max_value is not None) and self.kind != QuestionKind.NUMBER:
+            raise ValidationError({"min_value": _("Only number questions have a lowest and highest number.")})
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValidationError({"max_value": _("The highest number cannot be lower than the lowest number.")})
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in (self.choices or "").splitlines() if line.strip()]

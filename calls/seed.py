@@ -362,6 +362,7 @@ def _des_spec() -> CallSpec:
                 order=5,
                 kind=QuestionKind.NUMBER,
                 required=False,
+                min_value=Decimal("0"),
                 text_nl="Hoeveel mensen wil het project rechtstreeks bereiken?",
                 text_en="How many people does the project aim to reach directly?",
             ),
