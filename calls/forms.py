@@ -339,6 +339,8 @@ class CriterionForm(ItemForm):
             "title_en",
             "description_nl",
             "description_en",
+            "rubric_nl",
+            "rubric_en",
             "weight",
             "threshold",
             "objective",
@@ -346,10 +348,12 @@ class CriterionForm(ItemForm):
         widgets = {
             "description_nl": forms.Textarea(attrs={"rows": 2}),
             "description_en": forms.Textarea(attrs={"rows": 2}),
+            "rubric_nl": forms.Textarea(attrs={"rows": 6}),
+            "rubric_en": forms.Textarea(attrs={"rows": 6}),
         }
 
     layout = (
-        *side_by_side("title", "description"),
+        *side_by_side("title", "description", "rubric"),
         Row(Column("order"), Column("weight"), Column("threshold"), Column("objective", css_class="col-md-6")),
     )
 

@@ -322,6 +322,44 @@ class _ScoresForm(forms.Form):
         """(criterion, score field, text field) for the template."""
         return [(c, self[f"score_{c.pk}"], self[f"{self.text_prefix}_{c.pk}"]) for c in self.criteria]
 
+    def scales(self):
+        """Per criterion what the reviewer sees beside the score: the scale with the level of the
+        current score marked, the threshold, and whether the score falls below it."""
+        scales = []
+        for criterion, score_field, text_field in self.rows():
+            score = self.current_score(criterion)
+            chosen = criterion.rubric_for(score) if score is not None else ""
+            scales.append(
+                {
+                    "criterion": criterion,
+                    "score_field": score_field,
+                    "text_field": text_field,
+                    "levels": [
+                        {
+                            "score": services.format_score(value),
+                            "meaning": meaning,
+                            "chosen": bool(chosen) and meaning == chosen,
+                        }
+                        for value, meaning in criterion.rubric_levels()
+                    ],
+                    "chosen": chosen,
+                    "threshold": services.format_score(criterion.threshold) if criterion.threshold is not None else "",
+                    "below": criterion.below_threshold(score),
+                }
+            )
+        return scales
+
+    def current_score(self, criterion):
+        """The score as typed (a bound form) or as saved (the initial value); None if none or invalid."""
+        name = f"score_{criterion.pk}"
+        if self.is_bound:
+            value = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") and name not in self.errors else None
+            return value
+        try:
+            return services.parse_score(self.initial.get(name))
+        except (ValueError, TypeError):
+            return None
+
 
 class ReviewForm(_ScoresForm):
     overall_comment = forms.CharField(
