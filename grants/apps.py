@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GrantsConfig(AppConfig):
+    name = "grants"
+    verbose_name = _("Grants")
+
+    def ready(self):
+        from reviews.signals import decision_published
+
+        from . import signals
+
+        decision_published.connect(signals.on_decision_published, dispatch_uid="grants-open-on-award")
