@@ -142,10 +142,11 @@ class GrantView(BeneficiaryGrantMixin, TemplateView):
             "grants.accept_grant", self.grant
         )
         can_report = not self.grant.is_closed and user.has_perm("grants.report_grant", self.grant)
+        accept_form, amendment_form = kwargs.pop("accept_form", None), kwargs.pop("amendment_form", None)
         context.update(
-            accept_form=kwargs.get("accept_form") or (AcceptForm() if can_accept else None),
+            accept_form=accept_form or (AcceptForm() if can_accept else None),
             can_report=can_report,
-            amendment_form=kwargs.get("amendment_form")
+            amendment_form=amendment_form
             or (
                 AmendmentForm(budget=context["budget"].lines() if context["budget"] else None)
                 if can_report and self.grant.state == GrantState.RUNNING and self.grant.entitlement is None
