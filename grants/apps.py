@@ -8,7 +8,9 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from reviews.signals import decision_published
+        from reviews.views_funded import register_column
 
-        from . import signals
+        from . import funded, signals
 
         decision_published.connect(signals.on_decision_published, dispatch_uid="grants-open-on-award")
+        register_column(funded.PAID_COLUMN)

@@ -206,3 +206,22 @@ def test_batches_export_as_csv_xlsx_and_sepa(client, call, manager, second_manag
     assert client.get(reverse("grants_manage:batch-export", args=[call.slug, batch.pk, "pdf"])).status_code == 404
     order.refresh_from_db()
     services.mark_paid(order, by=manager, paid_on=date(2026, 2, 1), reference="B1")
+
+
+def test_the_funded_list_and_its_csv_show_the_amount_paid_so_far(client, call, manager, second_manager):
+    import csv
+    import io
+
+    grant = open_grant(call)
+    services.accept(grant, by=owner_of(grant.beneficiary), iban=VALID_IBAN, account_holder="X")
+    order = grant.payment_orders.get()
+    services.propose_payment(order, by=manager)
+    services.approve_payment(order, by=second_manager)
+    services.mark_paid(order, by=second_manager, paid_on=date(2026, 2, 1), reference="B1")
+    open_grant(call)  # nothing paid yet
+    html = client.get(reverse("funded:list")).content.decode()
+    assert "€ 48.000" in html
+    content = b"".join(client.get(reverse("funded:csv")).streaming_content).decode().lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert rows[0][-1] == "uitbetaald bedrag"
+    assert sorted(row[-1] for row in rows[1:]) == ["0,00", "48000,00"]
