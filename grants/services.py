@@ -198,8 +198,8 @@ def ledger_for(grant: Grant) -> ledger.Ledger:
 @transaction.atomic
 def open_grant(decision, *, by=None, now: datetime | None = None) -> Grant:
     """Open the grant file of a published award (idempotent: one grant per application).
-    The approved budget is the application's, per category; the beneficiary's owners are told
-    to accept before the call's acceptance period ends."""
+    The approved budget is the application's, per category; the owners accept it before
+    the call's acceptance period ends."""
     now = now or timezone.now()
     application = (
         Application.objects.select_related("call", "lead_organisation")
@@ -236,7 +236,7 @@ def open_grant(decision, *, by=None, now: datetime | None = None) -> Grant:
     )
     _new_budget_version(grant, amounts, reason=str(gettext_lazy("approved with the award")), by=by, now=now)
     _audit(grant, "grant_opened", by=by, granted_amount=str(granted), approved_total_cost=str(total))
-    _tell(members(grant, owners_only=True), grant, gettext_lazy("Your grant is ready to be accepted."))
+    # No e-mail of its own: the award e-mail announces it, and the acceptance reminder follows.
     return grant
 
 
