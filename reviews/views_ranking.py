@@ -305,7 +305,7 @@ class DecideView(ManagedCallMixin, TemplateView):
         decision = row.decision
         if decision is not None and decision.published_at is not None:
             return [Decision.Outcome.AWARD] if decision.outcome == Decision.Outcome.RESERVE else []
-        return list(Decision.Outcome.values)
+        return [str(value) for value in Decision.DECIDABLE]
 
     def initial(self, row):
         if row.decision is not None and row.decision.published_at is None:
@@ -419,7 +419,7 @@ class EmailTemplateListView(ManagedCallMixin, TemplateView):
                 "language_label": name,
                 "customised": (outcome, code) in own,
             }
-            for outcome, label in Decision.Outcome.choices
+            for outcome, label in Decision.decidable_choices()
             for code, name in settings.LANGUAGES
         ]
         return super().get_context_data(entries=entries, **kwargs)
@@ -434,7 +434,7 @@ class EmailTemplateView(ManagedCallMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         from django.conf import settings
 
-        if kwargs["outcome"] not in Decision.Outcome.values or kwargs["language"] not in dict(settings.LANGUAGES):
+        if kwargs["outcome"] not in Decision.DECIDABLE or kwargs["language"] not in dict(settings.LANGUAGES):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

@@ -72,6 +72,8 @@ from applications.views import SECTIONS
 from calls.forms import ITEM_FORMS
 from calls.models import CallRole, Question, QuestionKind
 from calls.seed import seed_calls
+from grants import services as grant_services
+from grants.models import Grant, PaymentBatch, PaymentOrder
 from reviews import decisions, reconsideration
 from reviews.models import Decision, Reconsideration, ReconsiderationAttachment
 from reviews.queries import State
@@ -525,6 +527,14 @@ def _more_states(calls: dict, users: dict, organisations: dict) -> None:
     decisions.reserve(others[0], by=manager)
     decisions.reject(others[1], motivation="Te weinig bereik.", by=manager)
     decisions.publish(lb, by=manager)
+    # The award opened a grant (grants listens to the publication): accepted, its advance
+    # proposed by the manager and approved by the administrator, and exported in a batch.
+    grant = Grant.objects.get(application=own)
+    grant_services.accept(grant, by=users["applicant"], iban="BE68539007547034", account_holder="Gemeente Voorbeeld")
+    advance = grant.payment_orders.get()
+    grant_services.propose_payment(advance, by=manager)
+    grant_services.approve_payment(advance, by=users["admin"])
+    grant_services.create_batch(lb, by=manager)
     # A reconsideration with a file (the demo applicant's own award keeps its request form open).
     reconsideration.request(
         others[1],
@@ -552,6 +562,8 @@ def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
 
     if not params:
         return [{}]
+    if namespace in ("grants", "grants_manage") or pattern.name.startswith(("api:grant", "api:payment")):
+        return _grant_bindings(pattern, params, first_slug)
     if pattern.name == "account_reset_password_from_key":
         return [{"uidb36": "2", "key": "set-password"}, {"uidb36": "zz", "key": SCRIPT}]
     if params == {"slug"}:
@@ -666,6 +678,37 @@ def _reconsideration_bindings(pattern: Pattern, params: set, first_slug: str) ->
         return [{"slug": slug, "pk": pk, "file_pk": file.pk}, {"slug": slug, "pk": pk, "file_pk": MISSING}]
     if params == {"pk", "file_pk"}:
         return [{"pk": asked.application_id, "file_pk": file.pk}, {"pk": asked.application_id, "file_pk": MISSING}]
+    return None
+
+
+def _grant_bindings(pattern: Pattern, params: set, first_slug: str) -> list[dict] | None:
+    grants = list(Grant.objects.select_related("call").order_by("pk"))
+    if params == {"slug"}:
+        return [{"slug": slug} for slug in sorted({g.call.slug for g in grants} | {first_slug})] + [
+            {"slug": MISSING_SLUG}
+        ]
+    if pattern.name.startswith("api:payment"):
+        return [{"pk": o.pk} for o in PaymentOrder.objects.order_by("pk")] + [{"pk": MISSING}]
+    if params == {"pk"}:
+        return [{"pk": g.pk} for g in grants] + [{"pk": MISSING}, {"pk": HUGE_INT}]
+    if params == {"pk", "kind"}:
+        return [{"pk": g.pk, "kind": k} for g in grants for k in ("interim", "final")] + [
+            {"pk": grants[0].pk, "kind": MALFORMED},
+            {"pk": MISSING, "kind": "final"},
+        ]
+    if params == {"slug", "pk"}:
+        return [{"slug": g.call.slug, "pk": g.pk} for g in grants] + [
+            {"slug": first_slug, "pk": grants[0].pk},
+            {"slug": first_slug, "pk": MISSING},
+        ]
+    if params == {"slug", "batch", "fmt"}:
+        batches = list(PaymentBatch.objects.select_related("call").order_by("pk"))
+        return [
+            {"slug": b.call.slug, "batch": b.pk, "fmt": f} for b in batches for f in ("csv", "xlsx", "xml", "pdf")
+        ] + [
+            {"slug": first_slug, "batch": batches[0].pk, "fmt": "csv"},
+            {"slug": batches[0].call.slug, "batch": MISSING, "fmt": "csv"},
+        ]
     return None
 
 
