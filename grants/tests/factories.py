@@ -82,6 +82,7 @@ class GrantFactory(DjangoModelFactory):
 
     class Meta:
         model = Grant
+        skip_postgeneration_save = True  # the hook creates a related row, the grant itself is unchanged
 
     application = factory.SubFactory(ApplicationFactory, status="awarded")
     call = factory.SelfAttribute("application.call")

@@ -30,7 +30,7 @@ def test_the_api_refuses_the_proposer_as_approver(client, call, manager, second_
     client.force_login(manager)
     assert client.post(reverse("api:payment-propose", args=[order.pk])).status_code == 200
     response = client.post(reverse("api:payment-approve", args=[order.pk]))
-    assert response.status_code == 400 and "another staff member" in response.json()["detail"]
+    assert response.status_code == 400 and "een andere medewerker" in response.json()["detail"]
     client.force_login(member_of(grant.beneficiary))
     assert client.post(reverse("api:payment-approve", args=[order.pk])).status_code == 404
     client.force_login(second_manager)

@@ -45,7 +45,7 @@ def test_from_award_to_closed_file_in_the_browser(browser_page):
     _as(page, owner)
     page.goto("/grants/")
     page.get_by_role("link", name=grant.number).click()
-    expect(page.locator("[data-testid=grant-state]")).to_have_text(re.compile("accept", re.I))
+    expect(page.locator("[data-testid=grant-state]")).to_have_text(re.compile("aanvaard", re.I))
     page.fill("#id_iban", "BE68 5390 0754 7034")
     page.fill("#id_account_holder", "Gemeente Voorbeeld")
     page.check("#id_agree")

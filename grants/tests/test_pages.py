@@ -76,7 +76,7 @@ def test_the_proposer_cannot_approve_their_own_payment_on_the_page(client, call,
     page = client.get(url).content.decode()
     assert 'value="approve"' not in page
     response = client.post(url, {"action": "approve", "target": order.pk})
-    assert "another staff member" in response.content.decode()
+    assert "een andere medewerker moet ze goedkeuren" in response.content.decode()
     order.refresh_from_db()
     assert order.state == PaymentState.PROPOSED
     client.force_login(second_manager)

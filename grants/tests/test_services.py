@@ -59,7 +59,7 @@ def test_the_proposer_cannot_approve_their_own_payment_order(call, manager, seco
     services.accept(grant, by=owner_of(grant.beneficiary), iban=VALID_IBAN, account_holder="X")
     order = grant.payment_orders.get()
     services.propose_payment(order, by=manager)
-    with pytest.raises(ValidationError, match="another staff member"):
+    with pytest.raises(ValidationError, match="een andere medewerker"):
         services.approve_payment(order, by=manager)
     order.refresh_from_db()
     assert order.state == PaymentState.PROPOSED
@@ -191,9 +191,9 @@ def test_an_approved_extension_moves_the_end_date_and_the_report_due_date(call, 
 def test_a_closed_file_is_read_only(call, manager, second_manager):
     grant, owner = _accepted(call)
     Grant.objects.filter(pk=grant.pk).update(state=GrantState.CLOSED)
-    with pytest.raises(ValidationError, match="closed"):
+    with pytest.raises(ValidationError, match="afgesloten"):
         services.propose_payment(grant.payment_orders.get(), by=manager)
-    with pytest.raises(ValidationError, match="closed"):
+    with pytest.raises(ValidationError, match="afgesloten"):
         services.save_report(grant.reports.get(), by=owner, answers={})
 
 
