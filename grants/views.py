@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
 from applications.uploads import UploadRefused
-from calls.models import Call
 from portal import audit
+from reviews.views_manage import CallManagerMixin as ManagedCallMixin
 
 from . import ledger, queries, services
 from .forms import (
@@ -274,19 +274,6 @@ class ReportEditView(BeneficiaryGrantMixin, TemplateView):
 
 
 # --- staff --------------------------------------------------------------------------------
-
-
-class ManagedCallMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.call = get_object_or_404(Call, slug=kwargs["slug"])
-        if not request.user.has_perm("calls.manage_call", self.call):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(call=self.call, **kwargs)
 
 
 class PortfolioView(ManagedCallMixin, ListView):

@@ -7,7 +7,6 @@ import tempfile
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -21,7 +20,6 @@ from django.views.generic import TemplateView
 
 from applications.models import Application
 from applications.workflow import TransitionError
-from calls.models import Call
 from portal import audit
 
 from . import decisions
@@ -29,21 +27,11 @@ from .forms_decisions import DecisionForm, EmailTemplateForm, GrantForm
 from .models import Decision, DecisionEmailTemplate
 from .ranking import RANKED_STATUSES, Row, propose_grant, ranking_for
 from .scoring import one_decimal
+from .views_manage import CallManagerMixin
 
 
-class ManagedCallMixin(LoginRequiredMixin):
+class ManagedCallMixin(CallManagerMixin):
     """Loads the call of the URL; a user who may not manage it gets a 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.call = get_object_or_404(Call, slug=kwargs["slug"])
-        if not request.user.has_perm("calls.manage_call", self.call):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(call=self.call, **kwargs)
 
     def ranked_application(self, pk) -> Application:
         return get_object_or_404(
