@@ -166,6 +166,7 @@ class ChangeRoleView(MembershipActionMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
+        membership = self.membership  # another organisation's membership is a 404 before anything else
         form = RoleForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a valid role."))
