@@ -1,6 +1,7 @@
 """Who may see and manage an organisation (DESIGN §3, §5). The only place this is decided."""
 
 import rules
+from django.conf import settings
 
 from .models import Membership
 
@@ -34,6 +35,22 @@ def owns_membership_organisation(user, membership):
 @rules.predicate
 def is_own_membership(user, membership):
     return membership is not None and user.is_authenticated and membership.user_id == user.pk
+
+
+@rules.predicate
+def has_two_factor_if_required(user):
+    """Staff and reviewers reach proposal content only with two-factor authentication when
+    REQUIRE_STAFF_MFA is on (DESIGN §5). Other apps combine it with every staff or reviewer
+    branch of their rules, so no URL or API route can sidestep it."""
+    if not settings.REQUIRE_STAFF_MFA:
+        return True
+    if not user.is_authenticated:
+        return False
+    from allauth.mfa.utils import is_mfa_enabled
+
+    from .middleware import needs_mfa
+
+    return not needs_mfa(user) or is_mfa_enabled(user)
 
 
 rules.add_perm("accounts.view_organisation", rules.is_authenticated & is_organisation_member)

@@ -7,9 +7,15 @@ from .models import Answer, Application, Attachment, BudgetLine, Message, Partne
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """Shows `fields`, all read-only: a non-editable field (uploaded_at, created_at) in `fields`
+    but not in the read-only fields would make the change page fail with a FieldError."""
+
     extra = 0
     can_delete = False
     show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False

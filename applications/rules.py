@@ -4,7 +4,10 @@ reviews/rules.py, which knows about assignments."""
 import rules
 
 from accounts.models import Membership
+from accounts.rules import has_two_factor_if_required
 from calls.rules import is_admin, is_call_manager
+
+from .models import Status
 
 
 @rules.predicate
@@ -19,8 +22,19 @@ def manages_call_of(user, application):
     return application is not None and is_call_manager(user, application.call)
 
 
-can_view_application = rules.is_authenticated & (is_org_member | manages_call_of | is_admin)
+@rules.predicate
+def is_submitted(user, application):
+    """Submitted and not a draft again. A draft is the applicant's alone, also one reopened
+    after submission (it keeps its reference; docs/decisions.md)."""
+    return application is not None and application.submitted_at is not None and application.status != Status.DRAFT
+
+
+# Staff (the call's managers, administrators) see an application once it is submitted, and only
+# with two-factor authentication where it is required. Reviews adds the reviewers' branch.
+is_staff_of = is_submitted & has_two_factor_if_required & (manages_call_of | is_admin)
+
+can_view_application = rules.is_authenticated & (is_org_member | is_staff_of)
 
 rules.add_perm("applications.view_application", can_view_application)
 rules.add_perm("applications.change_application", rules.is_authenticated & is_org_member)
-rules.add_perm("applications.manage_application", rules.is_authenticated & (manages_call_of | is_admin))
+rules.add_perm("applications.manage_application", rules.is_authenticated & is_staff_of)

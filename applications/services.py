@@ -415,8 +415,8 @@ def reopen(application: Application, *, by: User, now: datetime | None = None) -
 
 @transaction.atomic
 def withdraw(application: Application, *, by: User, reason: str = "", now: datetime | None = None) -> Application:
-    """Withdraw an application that has no decision yet; staff of the call are told when it
-    had been submitted."""
+    """Withdraw an application whose decision (if any) is not published yet; staff of the call
+    are told when it had been submitted."""
     now = now or timezone.now()
     application = _locked(application)
     if application.status == Status.WITHDRAWN:
@@ -495,7 +495,8 @@ def mark_inadmissible(application: Application, *, by: User, motivation: str) ->
 @transaction.atomic
 def record_decision(application: Application, *, status: str, by: User) -> Application:
     """Record (or change, while unpublished) the decision: awarded, reserve or rejected.
-    The applicant sees it only after `publish_decision`; nothing is sent here."""
+    The applicant sees it only after `publish_decision`; nothing is sent here, and neither the
+    version nor the time of the last change moves, as the applicant sees both (the API)."""
     try:
         transition = workflow.DECISION_TRANSITIONS[Status(status)]
     except (ValueError, KeyError):
@@ -506,8 +507,7 @@ def record_decision(application: Application, *, status: str, by: User) -> Appli
     previous = application.status
     workflow.ensure_allowed(application, transition, by=by)
     application.status = status
-    application.version += 1
-    application.save(update_fields=["status", "version", "updated_at"])
+    application.save(update_fields=["status"])
     audit.record(application, "decision_recorded", by=by, status=status, previous=previous)
     return application
 

@@ -28,6 +28,17 @@ MIME_TYPES = {
     FileFormat.PNG: "image/png",
     FileFormat.JPEG: "image/jpeg",
 }
+# The extension a stored file gets for its sniffed format; the first is used when it had another.
+EXTENSIONS = {
+    FileFormat.PDF: (".pdf",),
+    FileFormat.DOCX: (".docx",),
+    FileFormat.XLSX: (".xlsx",),
+    FileFormat.ODT: (".odt",),
+    FileFormat.ODS: (".ods",),
+    FileFormat.PNG: (".png",),
+    FileFormat.JPEG: (".jpg", ".jpeg"),
+}
+_FORMAT_OF_MIME_TYPE = {mime: format_ for format_, mime in MIME_TYPES.items()}
 _ODF = {
     b"application/vnd.oasis.opendocument.text": FileFormat.ODT,
     b"application/vnd.oasis.opendocument.spreadsheet": FileFormat.ODS,
@@ -98,6 +109,25 @@ def clean_name(name: str) -> str:
     return stem[: 255 - len(ext[:20])] + ext[:20]
 
 
+def name_for_format(name: str, format_: str) -> str:
+    """`name` with the extension of the format its content has: a PDF named evil.html is stored
+    and served as evil.pdf, so no browser or desktop ever opens it as something else."""
+    extensions = EXTENSIONS.get(format_)
+    if not extensions:
+        return name
+    stem, ext = os.path.splitext(name)
+    if ext.lower() in extensions:
+        return name
+    return (stem or "document") + extensions[0]
+
+
+def served_name(name: str, content_type: str) -> str:
+    """The name a stored file is downloaded under, from the content type sniffed at upload
+    (also right for files stored before names followed their content)."""
+    format_ = _FORMAT_OF_MIME_TYPE.get(content_type)
+    return name_for_format(name, format_) if format_ else name
+
+
 def format_labels(formats) -> str:
     labels = dict(FileFormat.choices)
     return ", ".join(labels.get(f, f) for f in formats)
@@ -141,7 +171,7 @@ def inspect(upload, *, allowed_formats, max_bytes: int) -> Inspected:
         raise UploadRefused(
             _("“%(name)s” was refused: the virus scanner found %(threat)s.") % {"name": name, "threat": result.threat}
         )
-    return Inspected(found, MIME_TYPES[found], size, digest.hexdigest(), name, result.status)
+    return Inspected(found, MIME_TYPES[found], size, digest.hexdigest(), name_for_format(name, found), result.status)
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organisation
 from calls.models import Call, Question, QuestionKind, RequiredDocument
 
-from . import content, selectors, services, workflow
+from . import content, selectors, services, uploads, workflow
 from .forms import (
     BudgetLineFormSet,
     FundingForm,
@@ -434,7 +434,10 @@ def download_attachment(request, pk, attachment_pk):
     except FileNotFoundError:
         raise Http404
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        handle,
+        as_attachment=True,
+        filename=uploads.served_name(attachment.original_name, attachment.content_type),
+        content_type=attachment.content_type,
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -136,15 +136,25 @@ def _unpublished_unless_from(*always: str) -> Guard:
 
 _DECIDED = frozenset(DECIDED_STATUSES)
 
+
+def _no_published_decision(application: Application, source, now: datetime) -> str | None:
+    """Withdrawal is possible until a decision is published. Before that the applicant sees an
+    unpublished decision as "in review" and must not be able to tell them apart (docs/decisions.md)."""
+    if source in _DECIDED and application.decision_published_at:
+        return _("This is not possible for an application that is %(status)s.") % {"status": Status(source).label}
+    return None
+
+
 TRANSITIONS: tuple[Row, ...] = (
     Row(Transition.START, frozenset({NEW}), Status.DRAFT, Actor.APPLICANT, _call_open),
     Row(Transition.SUBMIT, frozenset({Status.DRAFT}), Status.SUBMITTED, Actor.APPLICANT, _ready_to_submit),
     Row(Transition.REOPEN, frozenset({Status.SUBMITTED}), Status.DRAFT, Actor.APPLICANT, _before_deadline),
     Row(
         Transition.WITHDRAW,
-        frozenset({Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.IN_REVIEW}),
+        frozenset({Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.IN_REVIEW, *DECIDED_STATUSES}),
         Status.WITHDRAWN,
         Actor.APPLICANT,
+        _no_published_decision,
     ),
     Row(Transition.MARK_INCOMPLETE, frozenset({Status.SUBMITTED}), Status.INCOMPLETE, Actor.STAFF),
     Row(

@@ -5,6 +5,7 @@ A refused change raises `django.core.exceptions.ValidationError` with a translat
 (keyed by form field where one applies), so a view can show it beside the field.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -298,12 +299,37 @@ def add_role(call: Call, *, email: str, role: str, by) -> CallRole:
     return call_role
 
 
+@dataclass(frozen=True)
+class ReviewerRemoval:
+    """What removing a reviewer from a call's pool did to their work in that call."""
+
+    released: int = 0  # open assignments released (the applications need another reviewer)
+    kept: int = 0  # submitted reviews that stay as they were and keep counting
+
+
 @transaction.atomic
-def remove_role(call_role: CallRole, *, by) -> None:
-    """Take a role away (the user's past reviews and decisions stay)."""
+def remove_role(call_role: CallRole, *, by) -> ReviewerRemoval:
+    """Take a role away; it ends the access the role gave at once. Removing a reviewer from the
+    pool also releases their open assignments in the call (through `signals.reviewer_removed`);
+    their submitted reviews stay, read-only, and keep counting, as do past decisions."""
     call = call_role.call
-    audit.record(call, "role_removed", by=by, call_id=call.pk, user=call_role.user.email, role=call_role.role)
     call_role.delete()
+    outcome = ReviewerRemoval()
+    if call_role.role == CallRole.Role.REVIEWER:
+        for _receiver, answer in signals.reviewer_removed.send(sender=Call, call=call, user=call_role.user, by=by):
+            if isinstance(answer, ReviewerRemoval):
+                outcome = ReviewerRemoval(outcome.released + answer.released, outcome.kept + answer.kept)
+    audit.record(
+        call,
+        "role_removed",
+        by=by,
+        call_id=call.pk,
+        user=call_role.user.email,
+        role=call_role.role,
+        released=outcome.released,
+        kept=outcome.kept,
+    )
+    return outcome
 
 
 # --- The phases after the deadline ----------------------------------------------------------

@@ -9,3 +9,8 @@ deadline_changed = Signal()
 # users (dict name → User), organisations (dict name → Organisation). Downstream apps add
 # their demo data (applications, then reviews) in INSTALLED_APPS order.
 demo_seeded = Signal()
+
+# A reviewer left a call's reviewer pool: kwargs call, user, by. Reviews releases the reviewer's
+# open assignments in the call (inside the caller's transaction) and answers a
+# `ReviewerRemoval` saying how many it released and how many submitted reviews keep counting.
+reviewer_removed = Signal()

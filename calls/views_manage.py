@@ -245,8 +245,18 @@ class RolesView(FormActionView):
 class RemoveRoleView(StaffView):
     def post(self, request, slug, pk):
         call_role = get_object_or_404(CallRole, call=self.call, pk=pk)
-        services.remove_role(call_role, by=request.user)
-        messages.success(request, _("The role was removed."))
+        outcome = services.remove_role(call_role, by=request.user)
+        if call_role.role == CallRole.Role.REVIEWER:
+            messages.success(
+                request,
+                _(
+                    "%(user)s is no longer a reviewer of this call and can no longer open its applications. "
+                    "%(released)s open assignment(s) released; %(kept)s submitted review(s) keep counting."
+                )
+                % {"user": call_role.user.email, "released": outcome.released, "kept": outcome.kept},
+            )
+        else:
+            messages.success(request, _("The role was removed."))
         return redirect("manage_calls:roles", self.call.slug)
 
 

@@ -6,10 +6,12 @@ is chosen as the pages choose it, with `?lang=` for clients that keep no cookies
 """
 
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, permissions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -62,6 +64,15 @@ class RulePermission(permissions.BasePermission):
         if request.user.has_perm(view.permission_required, obj):
             return True
         raise exceptions.NotFound()
+
+
+def exception_handler(exc, context):
+    """DRF's handler, except that every 404 answers the same bytes. Django's Http404 carries a
+    text naming the model ("No Application matches the given query.") that a refusal by
+    `RulePermission` does not, which would tell a hidden object from a missing one."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)
 
 
 class StaffTwoFactor(permissions.BasePermission):

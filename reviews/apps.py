@@ -7,8 +7,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Review and decisions")
 
     def ready(self):
-        from calls.signals import demo_seeded
+        from calls.signals import demo_seeded, reviewer_removed
 
         from . import signals
 
         demo_seeded.connect(signals.on_demo_seeded, dispatch_uid="reviews-demo")
+        reviewer_removed.connect(signals.on_reviewer_removed, dispatch_uid="reviews-reviewer-removed")

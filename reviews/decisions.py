@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from applications import services as application_services
-from applications.models import Application, Status
+from applications.models import DECIDED_STATUSES, Application, Status
 from calls import services as call_services
 from calls.models import Call
 from portal import audit
@@ -218,14 +218,18 @@ def publish(call: Call, *, by, now=None) -> int:
     now = now or timezone.now()
     pending = list(
         Decision.objects.select_for_update(of=("self",))
-        .filter(application__call=call, published_at__isnull=True)
+        .filter(application__call=call, application__status__in=DECIDED_STATUSES, published_at__isnull=True)
         .select_related("application__call", "application__lead_organisation")
         .order_by("pk")
     )
     for decision in pending:
         _publish(decision, by=by, now=now)
     undecided = call.applications.filter(status=Status.IN_REVIEW).exists()
-    unpublished = Decision.objects.filter(application__call=call, published_at__isnull=True).exists()
+    # An application withdrawn before its decision was published keeps the decision as a record;
+    # there is nothing left to publish to it.
+    unpublished = Decision.objects.filter(
+        application__call=call, application__status__in=DECIDED_STATUSES, published_at__isnull=True
+    ).exists()
     if not undecided and not unpublished:
         call_services.mark_decisions_published(call, by=by, now=now)
     return len(pending)

@@ -1,27 +1,41 @@
-"""Reviewer access. A reviewer sees an application only while assigned, after declaring no
-conflict of interest; before that only its title, acronym, lead organisation and partners."""
+"""Reviewer access. A reviewer sees an application only while assigned and in the call's
+reviewer pool, after declaring no conflict of interest; before that only its title, acronym,
+lead organisation and partners. Removal from the pool ends every access at once, whatever
+assignments remain (DESIGN §5)."""
 
 import rules
 
-from applications.rules import can_view_application, is_org_member, manages_call_of
-from calls.rules import is_admin
+from accounts.rules import has_two_factor_if_required
+from applications.rules import can_view_application, is_org_member, is_staff_of
+from calls.rules import is_call_reviewer
 
 from .models import Assignment
 
 
 @rules.predicate
-def is_assigned(user, application):
-    """Assigned and not released by a declared conflict (may see the declaration page)."""
+def in_reviewer_pool_of(user, application):
+    """The user has the reviewer role in the application's call now."""
+    return application is not None and is_call_reviewer(user, application.call)
+
+
+@rules.predicate
+def _has_active_assignment(user, application):
     if application is None or not user.is_authenticated:
         return False
     return Assignment.objects.active().filter(application=application, reviewer_id=user.pk).exists()
 
 
 @rules.predicate
-def is_assigned_without_conflict(user, application):
+def _has_cleared_assignment(user, application):
     if application is None or not user.is_authenticated:
         return False
     return Assignment.objects.cleared().filter(application=application, reviewer_id=user.pk).exists()
+
+
+# Assigned and not released by a declared conflict (may see the declaration page).
+is_assigned = in_reviewer_pool_of & _has_active_assignment
+# Declared no conflict: may read the proposal (with two-factor authentication where required).
+is_assigned_without_conflict = in_reviewer_pool_of & _has_cleared_assignment & has_two_factor_if_required
 
 
 # Applications registered the base permission; reviewers who cleared the gate may view too.
@@ -53,8 +67,7 @@ def sees_other_reviews_by_call_setting(user, application):
 # Managers of the call and administrators always see every review; reviewers per call setting.
 rules.add_perm(
     "reviews.view_other_reviews",
-    rules.is_authenticated
-    & (manages_call_of | is_admin | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
+    rules.is_authenticated & (is_staff_of | (is_assigned_without_conflict & sees_other_reviews_by_call_setting)),
 )
 
 

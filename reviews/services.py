@@ -342,6 +342,38 @@ def gap_message(gap: planner.Gap) -> str:
     return _("Every reviewer who may still review it has reached the maximum load. Raise the maximum or add reviewers.")
 
 
+@transaction.atomic
+def release_removed_reviewer(call: Call, reviewer, *, by) -> tuple[int, int]:
+    """A reviewer left the call's pool: every open assignment of theirs in the call (no submitted
+    review) is released, with its draft review, so the applications get another reviewer; their
+    submitted reviews stay as they were and keep counting (the rules refuse them any access
+    from now on). Returns (released, kept)."""
+    # Locked, so a review saved at this moment either lands before (and counts) or is refused.
+    mine = list(
+        Assignment.objects.active()
+        .select_for_update(of=("self",))
+        .filter(reviewer=reviewer, application__call=call)
+        .order_by("pk")
+    )
+    submitted = set(
+        Review.objects.filter(assignment__in=mine, submitted_at__isnull=False).values_list("assignment_id", flat=True)
+    )
+    open_assignments = [a for a in mine if a.pk not in submitted]
+    kept = len(submitted)
+    for assignment in open_assignments:
+        audit.record(
+            assignment,
+            "assignment_released",
+            by=by,
+            call_id=call.pk,
+            application=assignment.application_id,
+            reviewer=reviewer.email,
+            reason="removed_from_pool",
+        )
+        assignment.delete()
+    return len(open_assignments), kept
+
+
 # === Conflict-of-interest declarations =========================================================
 
 
@@ -696,6 +728,7 @@ __all__ = [
     "parse_score",
     "pool_of",
     "record_consensus",
+    "release_removed_reviewer",
     "review_window_open",
     "save_review",
     "score_error",

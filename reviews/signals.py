@@ -6,3 +6,14 @@ def on_demo_seeded(sender, **kwargs):
     from . import demo
 
     demo.seed(**kwargs)
+
+
+def on_reviewer_removed(sender, *, call, user, by, **kwargs):
+    """A reviewer left a call's pool: their open assignments in it are released (in the caller's
+    transaction); the answer tells the manager what happened to their work."""
+    from calls.services import ReviewerRemoval
+
+    from . import services
+
+    released, kept = services.release_removed_reviewer(call, user, by=by)
+    return ReviewerRemoval(released=released, kept=kept)

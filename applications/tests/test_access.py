@@ -109,3 +109,67 @@ def test_a_user_cannot_start_for_an_organisation_they_do_not_belong_to(client, c
     response = client.post(reverse("applications:start", args=[call.slug]), {"organisation": organisation.pk})
     assert response.status_code == 400
     assert not call.applications.exists()
+
+
+def _api_detail(application):
+    return reverse("api:application-detail", args=[application.pk])
+
+
+def test_a_manager_without_totp_gets_no_proposal_content_on_any_route(client, submitted, settings):
+    from allauth.mfa.models import Authenticator
+
+    settings.REQUIRE_STAFF_MFA = True
+    manager = CallRoleFactory(call=submitted.call, role=CallRole.Role.MANAGER).user
+    client.force_login(manager)
+    urls = _urls(submitted)
+    routes = [urls["page"], urls["attachment"], urls["receipt"], urls["messages"], _api_detail(submitted)]
+    for url in routes:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert submitted.title not in response.content.decode(), url
+    # With an authenticator app set up, the same manager reads it all.
+    Authenticator.objects.create(user=manager, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    for url in routes:
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_reviewer_without_totp_cannot_read_the_proposal_through_the_applicant_pages(client, submitted, settings):
+    from reviews.models import Assignment
+
+    settings.REQUIRE_STAFF_MFA = True
+    submitted.status = "in_review"
+    submitted.save()
+    reviewer = CallRoleFactory(call=submitted.call, role=CallRole.Role.REVIEWER).user
+    Assignment.objects.create(application=submitted, reviewer=reviewer, declared_at=submitted.submitted_at)
+    client.force_login(reviewer)
+    for url in (_urls(submitted)["page"], _urls(submitted)["attachment"], _api_detail(submitted)):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_applicant_needs_no_totp_for_their_own_application(client, submitted, member, settings):
+    settings.REQUIRE_STAFF_MFA = True
+    client.force_login(member)
+    assert client.get(_urls(submitted)["page"]).status_code == 200
+    assert client.get(_api_detail(submitted)).status_code == 200
+
+
+@pytest.mark.parametrize("staff", ["manager", "admin"])
+@pytest.mark.parametrize("state", ["draft", "reopened"])
+def test_a_draft_is_404_to_staff_on_page_and_api(client, complete, member, admin_user, staff, state):
+    if state == "reopened":
+        # Submitted once, then taken back to draft: it is the applicant's alone again.
+        services.reopen(services.submit(complete, by=member), by=member)
+        complete.refresh_from_db()
+        assert complete.reference and complete.status == "draft"
+    user = admin_user if staff == "admin" else CallRoleFactory(call=complete.call, role=CallRole.Role.MANAGER).user
+    client.force_login(user)
+    attachment = complete.attachments.get()
+    for url in (
+        reverse("applications:detail", args=[complete.pk]),
+        reverse("applications:attachment", args=[complete.pk, attachment.pk]),
+        reverse("applications:messages", args=[complete.pk]),
+        _api_detail(complete),
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert complete.title not in response.content.decode(), url

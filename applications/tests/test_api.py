@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import MembershipFactory, UserFactory
+from applications import services
 from applications.models import Status
 from applications.tests.factories import ApplicationFactory, BudgetLineFactory
 from calls.tests.factories import CallRoleFactory
@@ -93,11 +94,13 @@ def test_an_application_that_does_not_exist_is_404_like_one_you_may_not_see(memb
     assert _by_token(member).get(reverse("api:application-detail", args=[999999])).status_code == 404
 
 
-def test_a_call_manager_reads_the_application_but_cannot_submit_it(complete):
+def test_a_call_manager_reads_the_application_but_cannot_submit_it(complete, member):
     manager = CallRoleFactory(call=complete.call).user
     api = _by_token(manager)
-    assert api.get(_detail(complete)).status_code == 200
+    assert api.get(_detail(complete)).status_code == 404  # a draft is the applicant's alone
     assert api.post(_submit(complete), {}, format="json").status_code == 404
+    services.submit(complete, by=member)
+    assert api.get(_detail(complete)).status_code == 200
     other_manager = CallRoleFactory().user
     assert _by_token(other_manager).get(_detail(complete)).status_code == 404
 
@@ -242,3 +245,18 @@ def test_the_list_is_paginated_by_fifty(member, call):
         ApplicationFactory(call=call, lead_organisation=member.organisation, created_by=UserFactory())
     page = _by_token(member).get(reverse("api:application-list")).json()
     assert page["count"] == 51 and len(page["results"]) == 50 and page["next"]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_api_answers_hidden_and_missing_alike(complete, lang):
+    """An application the user may not see and one that does not exist: the same status and
+    the same bytes, so the API confirms no existence."""
+    stranger = _by_token(MembershipFactory(role="owner").user)
+    missing = complete.pk + 100000
+    hidden = stranger.get(_detail(complete), {"lang": lang})
+    absent = stranger.get(reverse("api:application-detail", args=[missing]), {"lang": lang})
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.content == absent.content
+    submit_hidden = stranger.post(_submit(complete), {}, format="json")
+    submit_absent = stranger.post(_submit(complete).replace(str(complete.pk), str(missing)), {}, format="json")
+    assert (submit_hidden.status_code, submit_hidden.content) == (submit_absent.status_code, submit_absent.content)

@@ -149,6 +149,45 @@ def test_download_is_an_attachment_with_the_original_name(client, complete, memb
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
+def test_a_sniffed_pdf_named_html_is_stored_as_pdf(client, draft, member, call):
+    document = call.documents.get()
+    client.force_login(member)
+    response = client.post(_upload_url(draft, document), {"file": SimpleUploadedFile("evil.html", minimal_pdf("X"))})
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.original_name == "evil.pdf"
+    assert "evil.html" not in client.get(reverse("applications:section", args=[draft.pk, "attachments"])).text
+    download = client.get(reverse("applications:attachment", args=[draft.pk, attachment.pk]))
+    assert download["Content-Disposition"] == 'attachment; filename="evil.pdf"'
+    assert download["Content-Type"] == "application/pdf"
+
+
+def test_a_file_stored_under_a_dangerous_name_earlier_is_served_with_its_formats_extension(client, complete, member):
+    attachment = complete.attachments.get()
+    attachment.original_name = "plan.svg"  # stored before names followed the content
+    attachment.save()
+    client.force_login(member)
+    download = client.get(reverse("applications:attachment", args=[complete.pk, attachment.pk]))
+    assert download["Content-Disposition"] == 'attachment; filename="plan.pdf"'
+
+
+@pytest.mark.parametrize(
+    "name, format_, stored",
+    [
+        ("evil.html", "pdf", "evil.pdf"),
+        ("Begroting.XLSX", "xlsx", "Begroting.XLSX"),
+        ("foto.jpeg", "jpeg", "foto.jpeg"),
+        ("foto.png", "jpeg", "foto.jpg"),
+        ("plan", "pdf", "plan.pdf"),
+        ("plan.pdf.exe", "pdf", "plan.pdf.pdf"),
+    ],
+)
+def test_a_stored_name_ends_in_the_extension_of_its_content(name, format_, stored):
+    from applications.uploads import name_for_format
+
+    assert name_for_format(name, format_) == stored
+
+
 def test_the_number_of_attachments_is_capped(client, draft, member, call):
     call.max_attachments = 1
     call.save()

@@ -24,6 +24,12 @@ def manager(call):
     return CallRoleFactory(call=call, role=CallRole.Role.MANAGER).user
 
 
+@pytest.fixture
+def submitted(complete, member):
+    """Staff take part in the thread once the application is submitted (a draft is the applicant's alone)."""
+    return services.submit(complete, by=member)
+
+
 def test_applicant_message_reaches_the_call_managers_by_email(
     client, draft, member, manager, django_capture_on_commit_callbacks
 ):
@@ -38,18 +44,19 @@ def test_applicant_message_reaches_the_call_managers_by_email(
 
 
 def test_staff_reply_reaches_every_member_and_is_marked_from_staff(
-    client, draft, member, manager, django_capture_on_commit_callbacks
+    client, submitted, member, manager, django_capture_on_commit_callbacks
 ):
     colleague = MembershipFactory(organisation=member.organisation).user
+    mail.outbox.clear()  # the submission receipts
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("applications:messages", args=[draft.pk]), {"body": "Ja, tot € 60.000."})
+        client.post(reverse("applications:messages", args=[submitted.pk]), {"body": "Ja, tot € 60.000."})
     assert Message.objects.get().from_staff
     assert sorted(m.to[0] for m in mail.outbox) == sorted([member.email, colleague.email])
 
 
-def test_the_staff_side_service_posts_for_reviews(draft, manager, member):
-    message = services.post_message(draft, by=manager, body="Graag een nieuwe begroting.", from_staff=True)
+def test_the_staff_side_service_posts_for_reviews(submitted, manager, member):
+    message = services.post_message(submitted, by=manager, body="Graag een nieuwe begroting.", from_staff=True)
     assert message.from_staff
     assert Notification.objects.filter(template="applications_message", recipient=member).exists()
 
@@ -59,10 +66,10 @@ def test_an_applicant_cannot_post_as_staff(draft, member):
         services.post_message(draft, by=member, body="Ik ben staf", from_staff=True)
 
 
-def test_the_thread_shows_messages_escaped_and_marks_them_read(client, draft, member, manager):
-    services.post_message(draft, by=manager, body="<script>alert(1)</script> Vraag", from_staff=True)
+def test_the_thread_shows_messages_escaped_and_marks_them_read(client, submitted, member, manager):
+    services.post_message(submitted, by=manager, body="<script>alert(1)</script> Vraag", from_staff=True)
     client.force_login(member)
-    page = client.get(reverse("applications:messages", args=[draft.pk]))
+    page = client.get(reverse("applications:messages", args=[submitted.pk]))
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Vraag" in page.text
     assert Message.objects.get().read_at is not None
 
@@ -89,3 +96,12 @@ def test_a_deadline_change_is_announced_to_every_member_with_a_draft(call, draft
     assert other_member.pk not in notified
     body = Notification.objects.filter(recipient=member).get(template="applications_deadline_changed").body
     assert "Op vraag van de sector." in body
+
+
+def test_staff_cannot_post_in_the_thread_of_a_draft(client, draft, manager):
+    client.force_login(manager)
+    response = client.post(reverse("applications:messages", args=[draft.pk]), {"body": "Meegelezen."})
+    assert response.status_code == 404
+    with pytest.raises(services.TransitionError):
+        services.post_message(draft, by=manager, body="Meegelezen.", from_staff=True)
+    assert not Message.objects.exists()

@@ -133,3 +133,19 @@ def test_the_scores_are_paginated_by_fifty(django_assert_max_num_queries):
     assert len(second["results"]) == 2
     seen = {row["id"] for row in first["results"]} | {row["id"] for row in second["results"]}
     assert len(seen) == 52
+
+
+def test_the_api_answers_hidden_and_missing_alike(call):
+    """An unpublished call, a call the user does not manage and a slug that does not exist:
+    the same status and the same bytes."""
+    unpublished = CallFactory(published=False)
+    api = by_token(UserFactory())
+    answers = [
+        api.get(url)
+        for url in (
+            scores_url(call),
+            scores_url(unpublished),
+            reverse("api:call-scores", args=["bestaat-niet"]),
+        )
+    ]
+    assert {(a.status_code, a.content) for a in answers} == {(404, answers[0].content)}

@@ -303,3 +303,16 @@ def test_every_default_template_renders_with_every_placeholder():
             )
             assert "LB-2021-0001" in rendered_subject
             assert "MOTIVATIE" in rendered_body and "URL" in rendered_body
+
+
+def test_an_application_withdrawn_before_publication_is_left_out_of_the_publication(call, scored_app, manager):
+    from applications import services as application_services
+
+    decisions.award(scored_app, granted_amount=D("50000"), motivation="Goed.", by=manager)
+    applicant = member_of(scored_app.lead_organisation)
+    application_services.withdraw(scored_app, by=applicant, reason="Partner haakte af.")
+    assert decisions.publish(call, by=manager) == 0
+    scored_app.refresh_from_db()
+    assert scored_app.status == "withdrawn" and scored_app.decision_published_at is None
+    call.refresh_from_db()
+    assert call.decisions_published_at is not None
