@@ -23,11 +23,6 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def get_readonly_fields(self, request, obj=None):
-        # Every shown field is read-only; a non-editable one (Attachment.uploaded_at) listed in
-        # `fields` would otherwise make the change page fail with a FieldError.
-        return self.fields
-
 
 class PartnerInline(ReadOnlyInline):
     model = Partner
