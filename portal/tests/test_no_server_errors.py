@@ -61,7 +61,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, path
+from django.urls import get_resolver, path
 
 from accounts.models import Invitation, Membership
 from accounts.services import invite_member
@@ -74,6 +74,8 @@ from calls.models import CallRole, Question, QuestionKind
 from calls.seed import seed_calls
 from grants import services as grant_services
 from grants.models import Grant, PaymentBatch, PaymentOrder
+from portal.testing.urls import Pattern, build
+from portal.testing.urls import walk as walk_patterns
 from reviews import decisions, reconsideration
 from reviews.models import Decision, Reconsideration, ReconsiderationAttachment
 from reviews.queries import State
@@ -445,41 +447,15 @@ def hostile_query(forms: list[Form], offset: int) -> str:
 # --- Every address of the portal, its parameters filled from the seed ---------------------------
 
 
-@dataclass
-class Pattern:
-    route: str  # the full route, with <converter:name> or a regex
-    name: str  # namespaced name
-    params: tuple[str, ...]
+def _crawled(route: str, name: str) -> bool:
+    if route.startswith(SKIPPED_PREFIXES) or name in SKIPPED_NAMES:
+        return False
+    return not (route.startswith("accounts/") and name not in ALLAUTH_KEPT)
 
 
-def walk(patterns, prefix="", namespace="") -> list[Pattern]:
-    found = []
-    for p in patterns:
-        route = str(p.pattern)
-        if isinstance(p, URLResolver):
-            found += walk(p.url_patterns, prefix + route, namespace + (f"{p.namespace}:" if p.namespace else ""))
-        elif isinstance(p, URLPattern):
-            full = prefix + route
-            name = namespace + (p.name or "")
-            if full.startswith(SKIPPED_PREFIXES) or p.name in SKIPPED_NAMES:
-                continue
-            if full.startswith("accounts/") and p.name not in ALLAUTH_KEPT:
-                continue
-            params = tuple(re.findall(r"<(?:\w+:)?(\w+)>", full)) or tuple(re.findall(r"\(\?P<(\w+)>", full))
-            found.append(Pattern(full, name, params))
-    return found
-
-
-def build(pattern: Pattern, kwargs: dict) -> str:
-    route = pattern.route
-    if isinstance(route, str) and "(?P<" in route:  # allauth's regex routes
-        route = route.replace("^", "").replace("$", "")
-        for name, value in kwargs.items():
-            route = re.sub(rf"\(\?P<{name}>[^)]*\)", lambda _m, v=value: str(v), route)
-        return "/" + route
-    for name, value in kwargs.items():
-        route = re.sub(rf"<(?:\w+:)?{name}>", lambda _m, v=value: str(v), route)
-    return "/" + route
+def walk(patterns) -> list[Pattern]:
+    """The patterns the crawler visits (see SKIPPED_PREFIXES and ALLAUTH_KEPT)."""
+    return walk_patterns(patterns, keep=_crawled)
 
 
 @dataclass
