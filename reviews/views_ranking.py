@@ -7,7 +7,6 @@ import tempfile
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -22,7 +21,6 @@ from django.views.generic import TemplateView
 
 from applications.models import Application
 from applications.workflow import TransitionError
-from calls.models import Call
 from portal import audit
 
 from . import decisions
@@ -30,21 +28,11 @@ from .forms_decisions import DecisionForm, EmailTemplateForm, GrantForm
 from .models import Decision, DecisionEmailTemplate
 from .ranking import RANKED_STATUSES, Row, propose_grant, ranking_for
 from .scoring import one_decimal
+from .views_manage import CallManagerMixin
 
 
-class ManagedCallMixin(LoginRequiredMixin):
+class ManagedCallMixin(CallManagerMixin):
     """Loads the call of the URL; a user who may not manage it gets a 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.call = get_object_or_404(Call, slug=kwargs["slug"])
-        if not request.user.has_perm("calls.manage_call", self.call):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(call=self.call, **kwargs)
 
     def ranked_application(self, pk) -> Application:
         return get_object_or_404(
@@ -376,7 +364,7 @@ class DecideView(ManagedCallMixin, TemplateView):
         decision = row.decision
         if decision is not None and decision.published_at is not None:
             return [Decision.Outcome.AWARD] if decision.outcome == Decision.Outcome.RESERVE else []
-        return list(Decision.Outcome.values)
+        return [str(value) for value in Decision.DECIDABLE]
 
     def initial(self, row):
         if row.decision is not None and row.decision.published_at is None:
@@ -490,7 +478,7 @@ class EmailTemplateListView(ManagedCallMixin, TemplateView):
                 "language_label": name,
                 "customised": (outcome, code) in own,
             }
-            for outcome, label in Decision.Outcome.choices
+            for outcome, label in Decision.decidable_choices()
             for code, name in settings.LANGUAGES
         ]
         return super().get_context_data(entries=entries, **kwargs)
@@ -505,7 +493,7 @@ class EmailTemplateView(ManagedCallMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         from django.conf import settings
 
-        if kwargs["outcome"] not in Decision.Outcome.values or kwargs["language"] not in dict(settings.LANGUAGES):
+        if kwargs["outcome"] not in Decision.DECIDABLE or kwargs["language"] not in dict(settings.LANGUAGES):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
