@@ -5,6 +5,7 @@ approves a payment order they proposed. The only place grant access is decided."
 import rules
 
 from accounts.models import Membership
+from accounts.rules import has_two_factor_if_required
 from calls.rules import is_admin, is_call_manager
 
 
@@ -41,9 +42,11 @@ def proposed_it(user, order):
     return order is not None and order.proposed_by_id == user.pk
 
 
-is_grant_staff = rules.is_authenticated & (manages_grant_call | is_admin)
+# Staff reach a grant file only with two-factor authentication (DESIGN §5), on /grants/ too,
+# which the staff middleware does not guard.
+is_grant_staff = rules.is_authenticated & has_two_factor_if_required & (manages_grant_call | is_admin)
 
-rules.add_perm("grants.view_grant", rules.is_authenticated & (is_beneficiary_member | manages_grant_call | is_admin))
+rules.add_perm("grants.view_grant", rules.is_authenticated & (is_beneficiary_member | is_grant_staff))
 rules.add_perm("grants.accept_grant", rules.is_authenticated & is_beneficiary_owner)
 rules.add_perm("grants.report_grant", rules.is_authenticated & is_beneficiary_member)
 rules.add_perm("grants.request_amendment", rules.is_authenticated & is_beneficiary_member)

@@ -143,7 +143,12 @@ REVIEWED_STATUSES = (Status.IN_REVIEW, Status.AWARDED, Status.RESERVE, Status.RE
 def _reviewers_work(reviewer) -> QuerySet[Assignment]:
     # A declared conflict releases an assignment (it is gone for the reviewer); an application
     # withdrawn or found inadmissible after assignment needs no review any more.
-    return Assignment.objects.active().filter(reviewer=reviewer, application__status__in=REVIEWED_STATUSES)
+    # Taken out of a call's pool: nothing of that call any more, not even its titles (DESIGN §5).
+    return Assignment.objects.active().filter(
+        reviewer=reviewer,
+        application__status__in=REVIEWED_STATUSES,
+        application__call__in=Call.objects.filter(roles__user=reviewer, roles__role=CallRole.Role.REVIEWER),
+    )
 
 
 def assignments_of(reviewer, state: str | None = None) -> QuerySet[Assignment]:

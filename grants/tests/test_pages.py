@@ -39,6 +39,23 @@ def test_a_call_manager_sees_only_that_calls_grants(client, call, manager):
     assert client.get(elsewhere.get_absolute_url()).status_code == 404
 
 
+def test_a_call_manager_without_two_factor_does_not_open_the_grant_file(client, call, manager, settings):
+    """Found by the authorization matrix: /grants/<pk>/ is outside /manage/, so the staff
+    middleware does not guard it; the rule itself must ask for two-factor (DESIGN §5)."""
+    from allauth.mfa.models import Authenticator
+
+    settings.REQUIRE_STAFF_MFA = True
+    grant = open_grant(call)
+    client.force_login(manager)
+    assert client.get(grant.get_absolute_url()).status_code == 404
+    assert client.get(reverse("grants:decision-pdf", args=[grant.pk])).status_code == 404
+    Authenticator.objects.create(user=manager, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    assert client.get(grant.get_absolute_url()).status_code == 200
+    member = member_of(grant.beneficiary)  # beneficiaries need no two-factor
+    client.force_login(member)
+    assert client.get(grant.get_absolute_url()).status_code == 200
+
+
 def test_the_owner_accepts_on_the_page_and_a_bad_iban_keeps_what_was_typed(client, call):
     grant = open_grant(call)
     client.force_login(owner_of(grant.beneficiary))

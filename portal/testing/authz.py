@@ -18,6 +18,16 @@ TOTP. The other reviews are by `reviewer_other`, who is no role.
 
 Markers are `MARK-<KEY>-<PART>` (e.g. MARK-B-REVIEW-TITLE) for the parts TITLE, SUMMARY, FILE,
 MESSAGE, MOTIVATION and COMMENT-<REVIEWER>, and MARK-NAME-<ROLE> for the reviewers' names.
+
+After the decisions (`_after_decisions`), through the services: each call has a legal frame; the
+submitted applications ask a co-financing waiver (WAIVER); the published awards (A.published,
+B2.published) have a grant, accepted by the organisation's owner (the account holder is
+HOLDER), and a reconsideration with a file (RECONSIDERATION, RECONSIDERATION-FILE). These markers
+belong to the application, so whoever may see it may see them. c1 pays two advances on
+acceptance: both proposed by manager_c1, one of them approved by manager_both and put in a
+payment batch of c1 (`orders`: "A.published:proposed", "A.published:batched"); B2's advance is
+proposed by manager_c2 ("B2.published:proposed"). `PROPOSED_BY` says who proposed which order
+(the four-eyes rule). A.draft is the never-submitted draft that may be deleted.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from decimal import Decimal
 
 from allauth.mfa.models import Authenticator
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organisation
@@ -38,7 +49,7 @@ from applications.demo import minimal_pdf
 from applications.models import Application, Attachment, Message, Status
 from applications.tests.factories import ApplicationFactory
 from calls import services as call_services
-from calls.models import Call, CallRole, Criterion, Objective, Question, QuestionKind, RequiredDocument
+from calls.models import Call, CallRole, Criterion, LegalFrame, Objective, Question, QuestionKind, RequiredDocument
 from calls.tests.factories import (
     CallFactory,
     CallRoleFactory,
@@ -47,7 +58,10 @@ from calls.tests.factories import (
     QuestionFactory,
     RequiredDocumentFactory,
 )
-from reviews.models import Assignment, Decision, Review, Score
+from grants import services as grant_services
+from grants.models import Grant, PaymentBatch, PaymentOrder, Trigger
+from reviews import reconsideration
+from reviews.models import Assignment, Decision, Reconsideration, ReconsiderationAttachment, Review, Score
 
 MISSING = 999_999_999
 MISSING_SLUG = "no-such-call"
@@ -94,6 +108,14 @@ ROLES = [
 ]
 
 
+# Who proposed each payment order of the world (approving one's own proposal is refused).
+PROPOSED_BY = {
+    "A.published:proposed": "manager_c1",
+    "A.published:batched": "manager_c1",
+    "B2.published:proposed": "manager_c2",
+}
+
+
 def marker(key: str, part: str) -> str:
     return f"MARK-{key.replace('.', '-').upper()}-{part}"
 
@@ -117,6 +139,11 @@ class World:
     invitations: dict[str, Invitation] = field(default_factory=dict)  # "A", "B"
     markers: dict[str, set[str]] = field(default_factory=dict)  # application key -> its markers
     name_markers: dict[str, str] = field(default_factory=dict)  # reviewer role -> the marker in their name
+    grants: dict[str, Grant] = field(default_factory=dict)  # application key -> its grant
+    orders: dict[str, PaymentOrder] = field(default_factory=dict)  # see PROPOSED_BY
+    batches: dict[str, PaymentBatch] = field(default_factory=dict)  # call key -> a payment batch
+    reconsiderations: dict[str, Reconsideration] = field(default_factory=dict)  # application key -> it
+    reconsideration_files: dict[str, ReconsiderationAttachment] = field(default_factory=dict)  # same keys
 
     def call_key_of(self, application_key: str) -> str:
         return APPLICATIONS[application_key][1]
@@ -188,6 +215,8 @@ def build_world() -> World:
     # Taken out of c1's pool the way a manager does it, after assigning, declaring and reviewing.
     call_services.remove_role(CallRole.objects.get(call=c1, user=users["reviewer_removed"]), by=users["manager_c1"])
 
+    _after_decisions(world)
+
     world.invitations["A"] = invite_member(world.organisations["A"], email="invited-a@example.org", by=users["owner_a"])
     world.invitations["B"] = invite_member(world.organisations["B"], email="invited-b@example.org", by=users["owner_b"])
 
@@ -215,9 +244,12 @@ def _application(world, number, key, org, call_key, status, published, now) -> N
         reference=f"MX{call_key.upper()}-2026-{number:04d}" if submitted else None,
         submitted_at=now - timedelta(days=3) if submitted else None,
         decision_published_at=now - timedelta(days=1) if published else None,
+        waiver_motivation=marker(key, "WAIVER") if status == Status.SUBMITTED else "",
     )
     world.applications[key] = application
     markers = {marker(key, "TITLE"), marker(key, "SUMMARY"), marker(key, "FILE")}
+    if status == Status.SUBMITTED:
+        markers.add(marker(key, "WAIVER"))
 
     content = minimal_pdf(marker(key, "FILE"))
     attachment = Attachment(
@@ -300,3 +332,44 @@ def _reviews(world: World, now) -> None:
     for key, (_org, _call, status, _published) in APPLICATIONS.items():
         if status in (Status.IN_REVIEW, Status.AWARDED):
             review(key, "reviewer_other")
+
+
+def _after_decisions(world: World) -> None:
+    """Legal frames, grants with payment orders and a batch, reconsiderations with a file."""
+    users = world.users
+    for key, call in world.calls.items():
+        LegalFrame.objects.create(call=call, legal_basis_title=f"Matrix decree {key}", decision_maker="The minister")
+    # c1 pays two advances on acceptance, so one order can stay proposed while the other is batched.
+    grant_services.save_schedule(
+        world.calls["c1"],
+        [
+            (Decimal("40"), Trigger.ACCEPTANCE),
+            (Decimal("40"), Trigger.ACCEPTANCE),
+            (Decimal("20"), Trigger.FINAL_REPORT),
+        ],
+        by=users["manager_c1"],
+    )
+    for key, owner, manager in (("A.published", "owner_a", "manager_c1"), ("B2.published", "owner_b", "manager_c2")):
+        application = world.applications[key]
+        grant = grant_services.open_grant(application.decision, by=users[manager])
+        grant_services.accept(grant, by=users[owner], iban="BE68539007547034", account_holder=marker(key, "HOLDER"))
+        world.grants[key] = grant
+        orders = list(grant.payment_orders.order_by("pk"))
+        for order in orders:
+            grant_services.propose_payment(order, by=users[manager])
+        world.orders[f"{key}:proposed"] = orders[0]
+        if len(orders) > 1:
+            world.orders[f"{key}:batched"] = grant_services.approve_payment(orders[1], by=users["manager_both"])
+        world.markers[key].add(marker(key, "HOLDER"))
+
+        upload = SimpleUploadedFile(
+            "bezwaar.pdf", minimal_pdf(marker(key, "RECONSIDERATION-FILE")), content_type="application/pdf"
+        )
+        asked = reconsideration.request(
+            application, by=users[owner], motivation=marker(key, "RECONSIDERATION"), uploads=[upload]
+        )
+        world.reconsiderations[key] = asked
+        world.reconsideration_files[key] = asked.attachments.get()
+        world.markers[key] |= {marker(key, "RECONSIDERATION"), marker(key, "RECONSIDERATION-FILE")}
+    world.batches["c1"] = grant_services.create_batch(world.calls["c1"], by=users["manager_both"])
+    assert set(world.orders) == set(PROPOSED_BY), world.orders

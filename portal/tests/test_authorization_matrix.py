@@ -24,7 +24,8 @@ How a cell is read:
 - Every answer is searched for markers: a refused one carries none (but the user's own name); any
   answer carries none of the objects the role may not see (`visible_markers`).
 - Cross-cell rules: the applicant gets the same answers for a decided-unpublished application as
-  for one in review (rule 4); the API answers a hidden object exactly as a missing one (rule 5).
+  for one in review (rule 4); the API answers a hidden object exactly as a missing one (rule 5);
+  nobody approves a payment order they proposed (rule 6).
 
 A URL pattern that is not in `FAMILY` (or that `bindings` cannot fill) fails the test, so a new
 route is added to the table by whoever adds it. Run alone:
@@ -57,6 +58,7 @@ from portal.testing.authz import (
     DRAFTS,
     MISSING,
     MISSING_SLUG,
+    PROPOSED_BY,
     PUBLISHED,
     REVIEWERS_OF_A_REVIEW,
     ROLES,
@@ -82,6 +84,22 @@ CALLS = {"c1", "c2"}
 NONE = "-"  # the key of a pattern without object
 APPLICANTS = {"member_a", "owner_a"}
 BASE_ROLE = {"manager_c1_no_totp": "manager_c1", "reviewer_cleared_no_totp": "reviewer_cleared"}
+
+
+# What exists after a published award (portal/testing/authz.py): the grant, its payment orders and
+# the reconsideration, keyed by the application (orders by "<application>:<state>").
+GRANTED = {"A.published", "B2.published"}
+ORDERS = set(PROPOSED_BY)
+ORDERS_C1 = {k for k in ORDERS if k.startswith("A.")}
+ORDERS_C2 = ORDERS - ORDERS_C1
+# Staff of a call per DESIGN §5 ("own calls"; admins all), for objects keyed by application.
+STAFF_OF_PUBLISHED = {
+    "manager_c1": {"A.published"},
+    "manager_c1_no_totp": {"A.published"},
+    "manager_c2": {"B2.published"},
+    "manager_both": GRANTED,
+    "admin": GRANTED,
+}
 
 
 def _all(keys):
@@ -194,6 +212,43 @@ TABLE: dict[str, dict] = {
     },
     # The evaluation summary and decision letter: the lead organisation, once published (rule 4).
     "evaluation": {"content": True, "allow": {"member_a": {"A.published"}, "owner_a": {"A.published"}}},
+    # Deleting a draft (§5 "create, edit … own organisation's application"): the organisation's
+    # members, and only a draft that was never submitted (a submitted one keeps its reference).
+    "application_delete": {"content": True, "allow": {"member_a": {"A.draft"}, "owner_a": {"A.draft"}}},
+    # Asking a reconsideration of a published decision, and the files sent with it: the lead
+    # organisation, once published (as the evaluation).
+    "reconsideration_request": {"content": True, "allow": {"member_a": {"A.published"}, "owner_a": {"A.published"}}},
+    # Answering it: staff of the call (managers of their own calls, administrators all).
+    "reconsideration_staff": {"content": True, "allow": STAFF_OF_PUBLISHED},
+    # See and act on a grant (§5): members of the beneficiary, call managers of own calls,
+    # administrators all; reviewers never.
+    "grant_view": {
+        "content": True,
+        "allow": {"member_a": {"A.published"}, "owner_a": {"A.published"}, **STAFF_OF_PUBLISHED},
+    },
+    # The beneficiary's report form: members report (§5). Staff assess the report on their own
+    # page; whether they may open the beneficiary's form the design does not say.
+    "grant_report": {
+        "content": True,
+        "allow": {"member_a": {"A.published"}, "owner_a": {"A.published"}},
+        "either": STAFF_OF_PUBLISHED,
+    },
+    # The grant file on the staff side of a call.
+    "grant_staff": {"content": True, "allow": STAFF_OF_PUBLISHED},
+    # The grants API's list: anyone signed in (their own); staff data needs two-factor.
+    "grant_list_api": {"content": True, "allow": dict.fromkeys(SIGNED_IN, {NONE})},
+    # Propose / approve a payment (§5): call managers of own calls, administrators all. Never
+    # approving what one proposed is checked across cells (rule 6).
+    "payment": {
+        "content": True,
+        "allow": {
+            "manager_c1": ORDERS_C1,
+            "manager_c1_no_totp": ORDERS_C1,
+            "manager_c2": ORDERS_C2,
+            "manager_both": ORDERS,
+            "admin": ORDERS,
+        },
+    },
     # Organisation pages are the members' (rule 6: not the administrator's).
     "organisation": {"allow": {"member_a": {"A"}, "owner_a": {"A"}}},
     "organisation_owner": {"allow": {"owner_a": {"A", "A.member", "A.owner"}}},
@@ -233,6 +288,7 @@ FAMILY = {
     **dict.fromkeys(
         [
             "applications:list",
+            "grants:list",
             "accounts:organisations",
             "accounts:create",
             "accounts:notifications",
@@ -270,6 +326,12 @@ FAMILY = {
             "ranking:publish",
             "ranking:emails",
             "ranking:email",
+            "ranking:reconsiderations",
+            "manage_calls:legal_frame",
+            "grants_manage:portfolio",
+            "grants_manage:schedule",
+            "grants_manage:payments",
+            "grants_manage:batch-export",
             "api:call-scores",
         ],
         "call_management",
@@ -295,6 +357,7 @@ FAMILY = {
         [
             "manage_reviews:application",
             "manage_reviews:admissibility",
+            "manage_reviews:waiver",
             "manage_reviews:assign",
             "manage_reviews:message",
             "manage_reviews:consensus",
@@ -306,6 +369,14 @@ FAMILY = {
     "review:application": "review",
     "review:declare": "declare",
     **dict.fromkeys(["summary:detail", "summary:letter"], "evaluation"),
+    "applications:delete": "application_delete",
+    **dict.fromkeys(["summary:reconsideration", "summary:reconsideration_file"], "reconsideration_request"),
+    **dict.fromkeys(["ranking:reconsideration", "ranking:reconsideration_file"], "reconsideration_staff"),
+    **dict.fromkeys(["grants:detail", "grants:decision-pdf", "api:grant-detail", "api:grant-payments"], "grant_view"),
+    "grants:report": "grant_report",
+    "grants_manage:detail": "grant_staff",
+    "api:grant-list": "grant_list_api",
+    **dict.fromkeys(["api:payment-propose", "api:payment-approve"], "payment"),
     "accounts:organisation": "organisation",
     **dict.fromkeys(
         ["accounts:edit", "accounts:invite", "accounts:cancel_invitation", "accounts:change_role"],
@@ -328,7 +399,15 @@ POSTED = {
     "organisation_owner",
     "membership_leave",
     "invitation",
+    "application_delete",
+    "reconsideration_request",
+    "reconsideration_staff",
+    "grant_report",
+    "grant_staff",
+    "payment",
 }
+# Families whose allowed POSTs are sent too (rule 6 reads the staff's answers).
+ALWAYS_POSTED = {"payment"}
 
 # Cells the role may reach but the page does not serve for the object's state (found by running
 # the matrix; each is a business refusal, not an access one): (pattern, key) -> any answer.
@@ -395,6 +474,9 @@ def bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | None:
         return [("key", dict.fromkeys(params, "2-matrix"))]
     if pattern.route.startswith("admin/"):
         return _admin_bindings(pattern, world)
+    grant_bound = _grant_bindings(pattern, world)
+    if grant_bound is not None:
+        return grant_bound
     if params == {"slug"}:
         return [(k, {"slug": s}) for k, s in slug_of.items()] + [("missing", {"slug": MISSING_SLUG})]
     if params == {"slug", "part"}:
@@ -441,6 +523,55 @@ def bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | None:
         return [
             (k, {"pk": a.pk, "question_pk": world.file_questions[world.call_key_of(k)].pk}) for k, a in apps.items()
         ]
+    return None
+
+
+def _grant_bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | None:
+    """Grants, payment orders, batches and reconsiderations: each one's own, one crossed with
+    another call or application, and a missing one."""
+    params, name = set(pattern.params), pattern.name
+    slug_of = {k: c.slug for k, c in world.calls.items()}
+    apps, grants = world.applications, world.grants
+    asked, files = world.reconsiderations, world.reconsideration_files
+    if name.startswith("api:payment-"):
+        return [(k, {"pk": o.pk}) for k, o in world.orders.items()] + [("missing", {"pk": MISSING})]
+    if name == "grants_manage:batch-export":
+        batch = world.batches["c1"].pk
+        return [
+            ("c1", {"slug": slug_of["c1"], "batch": batch, "fmt": "csv"}),
+            ("c1@c2", {"slug": slug_of["c2"], "batch": batch, "fmt": "csv"}),
+            ("missing", {"slug": slug_of["c1"], "batch": MISSING, "fmt": "csv"}),
+        ]
+    if name.startswith("grants:") or name.startswith("api:grant-"):
+        if params == {"pk"}:
+            return [(k, {"pk": g.pk}) for k, g in grants.items()] + [("missing", {"pk": MISSING})]
+        if params == {"pk", "kind"}:
+            return [(k, {"pk": g.pk, "kind": "final"}) for k, g in grants.items()] + [
+                ("missing", {"pk": MISSING, "kind": "final"})
+            ]
+    staff_side = {"grants_manage:detail": grants, "ranking:reconsideration": asked}
+    if name in staff_side:
+        objects = staff_side[name]
+        own = [(k, {"slug": slug_of[world.call_key_of(k)], "pk": o.pk}) for k, o in objects.items()]
+        crossed = [("A.published@c2", {"slug": slug_of["c2"], "pk": objects["A.published"].pk})]
+        return own + crossed + [("missing", {"slug": slug_of["c1"], "pk": MISSING})]
+    if name == "ranking:reconsideration_file":
+        own = [
+            (k, {"slug": slug_of[world.call_key_of(k)], "pk": r.pk, "file_pk": files[k].pk}) for k, r in asked.items()
+        ]
+        return own + [
+            (
+                "A.published@c2",
+                {"slug": slug_of["c2"], "pk": asked["A.published"].pk, "file_pk": files["A.published"].pk},
+            ),
+            (
+                "B2.published@A",
+                {"slug": slug_of["c2"], "pk": asked["B2.published"].pk, "file_pk": files["A.published"].pk},
+            ),
+        ]
+    if name == "summary:reconsideration_file":
+        own = [(k, {"pk": apps[k].pk, "file_pk": files[k].pk}) for k in asked]
+        return own + [("A.published@B2", {"pk": apps["A.published"].pk, "file_pk": files["B2.published"].pk})]
     return None
 
 
@@ -580,7 +711,7 @@ def _methods(role: str, family: str, key: str, pattern: str) -> list[str]:
     applicant's are kept, rule 4 compares them."""
     if family not in POSTED:
         return ["GET"]
-    if role not in APPLICANTS and expectation(role, family, key, pattern)[0] == "allow":
+    if role not in APPLICANTS and family not in ALWAYS_POSTED and expectation(role, family, key, pattern)[0] == "allow":
         return ["GET"]
     return ["GET", "POST"]
 
@@ -667,6 +798,11 @@ def cross_cell_failures(run: Run) -> list[str]:
                             f"{run.role} GET [{pattern}]: '{field_name}' of decided-unpublished is "
                             f"{shown.get(field_name)!r}, in review {expected.get(field_name)!r} (rule 4)"
                         )
+    # Rule 6: nobody approves a payment order they proposed (four eyes), not even an administrator.
+    for (pattern, key, method), answer in run.answers.items():
+        if pattern == "api:payment-approve" and method == "POST" and PROPOSED_BY.get(key) == run.role:
+            if answer.status < 300:
+                failures.append(f"{run.role} POST [{pattern} · {key}]: approved their own proposal (rule 6)")
     # Rule 5: the API answers a hidden object exactly as a missing one.
     for (pattern, key, method), answer in run.answers.items():
         if not pattern.startswith("api:") or key == "missing" or answer.verdict != "deny":

@@ -265,3 +265,17 @@ def test_the_staff_list_query_count_does_not_grow(client, rows, django_assert_ma
     with django_assert_max_num_queries(12):
         response = client.get(reverse("ranking:reconsiderations", args=[call.slug]))
     assert response.content.decode().count('data-testid="reconsideration-row"') == rows
+
+
+def test_the_managers_notice_links_to_the_request_but_does_not_carry_its_motivation(decided):
+    """Found by the authorization matrix: the notice (e-mail and notification history) quoted the
+    applicant's motivation, so a manager without two-factor read it on /organisations/notifications/.
+    Proposal content stays behind the two-factor page the notice links to (DESIGN §5)."""
+    from portal.models import Notification
+
+    asked = reconsideration.request(
+        decided, by=decided.applicant, motivation="GEHEIME-MOTIVERING", now=PUBLISHED + timedelta(days=1)
+    )
+    notice = Notification.objects.get(recipient=decided.manager, template="reviews_reconsideration_requested")
+    assert "GEHEIME-MOTIVERING" not in notice.subject + notice.body
+    assert reverse("ranking:reconsideration", args=[decided.call.slug, asked.pk]) in notice.body

@@ -119,3 +119,16 @@ def test_removing_a_manager_touches_no_assignment(client, call, manager, reviewe
     client.force_login(manager)
     client.post(reverse("manage_calls:remove_role", args=[call.slug, other.pk]))
     assert Assignment.objects.filter(application=unreviewed, reviewer=reviewer).exists()
+
+
+def test_a_removed_reviewers_dashboard_no_longer_lists_the_calls_reviews(client, manager, reviewer, reviewed):
+    """Found by the authorization matrix: the submitted review kept its row (and the proposal's
+    title) on /review/ after the reviewer was taken out of the pool."""
+    client.force_login(reviewer)
+    assert reviewed.title in client.get(reverse("review:dashboard")).content.decode()  # before the removal
+    _remove(client, manager, reviewer)
+
+    client.force_login(reviewer)
+    for url in (reverse("review:dashboard"), reverse("review:list", args=["submitted"])):
+        response = client.get(url)
+        assert response.status_code == 200 and reviewed.title not in response.content.decode(), url
