@@ -453,6 +453,10 @@ def visible_markers(role: str, world: World) -> set[str]:
             visible.add(text)
     for key in TABLE["declare"]["allow"].get(role, set()):
         visible.add(marker(key, "TITLE"))  # the gate shows title, acronym and partners
+    if role == "reviewer_conflict":
+        # The title the gate showed before the declaration stays on the dashboard, marked
+        # "conflict declared" (issue 12), so the reviewer knows the assignment went; nothing more.
+        visible.add(marker("A.review", "TITLE"))
     if role in {"manager_c1", "manager_both", "admin"}:
         visible |= set(world.name_markers.values())  # the reviewers of their calls
     return visible
