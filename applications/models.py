@@ -115,6 +115,8 @@ class Application(models.Model):
     completion_deadline = models.DateTimeField(_("complete before"), null=True, blank=True)
     # A decision (reviews) is shown to the applicant only once staff publish it.
     decision_published_at = models.DateTimeField(_("decision published"), null=True, blank=True)
+    # Set when the retention period ended and the personal data was removed (reviews/retention.py).
+    personal_data_removed_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
     # Optimistic locking: every save through a service bumps it; a form carries the version it
     # was loaded with, and a save from a stale tab is refused.
     version = models.PositiveIntegerField(default=1)
@@ -135,6 +137,16 @@ class Application(models.Model):
 
     def get_absolute_url(self):
         return reverse("applications:detail", args=[self.pk])
+
+    @property
+    def display_title(self) -> str:
+        """The title as pages show it: a draft may have none, and a non-funded application's
+        title goes with its personal data when the retention period ends."""
+        if self.title:
+            return self.title
+        if self.personal_data_removed_at:
+            return _("Content removed after the retention period")
+        return _("Draft application")
 
     @property
     def total_cost(self) -> Decimal:

@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "portal.tasks.flush_outbox", "schedule": 60.0},
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 3600.0},
+    # The privacy statement's retention periods (reviews/retention.py); idempotent, so daily.
+    "apply-retention": {"task": "reviews.tasks.apply_retention", "schedule": 24 * 3600.0},
 }
 REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", 3)
 REVIEW_REMINDER_DAYS_AFTER = env.int("REVIEW_REMINDER_DAYS_AFTER", 1)
