@@ -9,7 +9,7 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from calls.signals import deadline_changed, demo_seeded
 
-        from . import signals
+        from . import privacy, signals  # noqa: F401 - privacy registers its contributor
 
         demo_seeded.connect(signals.on_demo_seeded, dispatch_uid="applications-demo")
         deadline_changed.connect(signals.on_deadline_changed, dispatch_uid="applications-deadline-changed")

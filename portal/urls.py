@@ -14,6 +14,8 @@ urlpatterns = [
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("accounts.urls")),
+    path("my-data/", include("accounts.urls_privacy")),
+    path("manage/privacy/", include("accounts.urls_privacy_manage")),
     path("manage/calls/", include("calls.urls_manage")),
     path("manage/calls/<slug:slug>/", include("reviews.urls_manage")),
     path("manage/calls/<slug:slug>/", include("reviews.urls_ranking")),
