@@ -64,7 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "portal.middleware.PermissionsPolicyMiddleware",  # first: every response, static files included
+    "portal.logs.RequestIdMiddleware",  # first: every log line and error page carries the id
+    "portal.metrics.MetricsMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",  # every response, static files included
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -316,10 +318,28 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Operations -------------------------------------------------------------------------
+# /metrics answers only these addresses (or networks), or a request with the bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", [])
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+
+# JSON lines in production (one object per line, with the request id); readable text in development.
+LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "portal.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
