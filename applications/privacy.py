@@ -3,6 +3,7 @@ the applications of their organisations and those they started, the messages on 
 files they uploaded. Nothing of an organisation they do not belong to."""
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.privacy import Contributor, Package, register
@@ -61,11 +62,11 @@ def keep_reasons(user: User) -> list[str]:
     """A submitted application belongs to its organisation: its author is anonymised, not removed."""
     reasons = []
     if Application.objects.filter(created_by=user, submitted_at__isnull=False).exists():
-        reasons.append("submitted applications")
+        reasons.append(_("submitted applications"))
     if Message.objects.filter(author=user).exists():
-        reasons.append("messages on applications")
+        reasons.append(_("messages on applications"))
     if Attachment.objects.filter(uploaded_by=user, application__submitted_at__isnull=False).exists():
-        reasons.append("attachments of submitted applications")
+        reasons.append(_("attachments of submitted applications"))
     return reasons
 
 

@@ -2,6 +2,8 @@
 reviewer's assignments, declarations and reviews. Reviews are part of the funder's file, so a
 reviewer's account is anonymised, not deleted."""
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from accounts.privacy import Contributor, Package, register
 
@@ -43,11 +45,11 @@ def export(user: User, package: Package) -> None:
 def keep_reasons(user: User) -> list[str]:
     reasons = []
     if Assignment.objects.filter(reviewer=user).exists():
-        reasons.append("reviews")
+        reasons.append(_("reviews"))
     if Decision.objects.filter(decided_by=user).exists():
-        reasons.append("decisions")
+        reasons.append(_("decisions"))
     if Reconsideration.objects.filter(requested_by=user).exists():
-        reasons.append("reconsideration requests")
+        reasons.append(_("reconsideration requests"))
     return reasons
 
 
