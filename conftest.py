@@ -58,7 +58,10 @@ def _isolated_private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = location
     settings.STORAGES = {
         **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location, "base_url": None}},
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location, "base_url": None},
+        },
     }
     storages._storages.pop("private", None)
     yield
@@ -92,3 +95,30 @@ def admin_user(db):
 @pytest.fixture
 def redis_url():
     return settings.TEST_REDIS_URL
+
+
+# --- The authorization matrix's numbers, in the summary of every run (with xdist too: the
+# workers' reports carry them to the controller as user properties). ------------------------
+
+_matrix_runs: list[dict] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _matrix_runs.extend(value for name, value in report.user_properties if name == "authorization_matrix")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _matrix_runs:
+        return
+    roles = len({run["role"] for run in _matrix_runs})
+    patterns = max(run["patterns"] for run in _matrix_runs)
+    cells = sum(run["cells"] for run in _matrix_runs)
+    requests = sum(run["requests"] for run in _matrix_runs)
+    allowed = sum(run["allowed"] for run in _matrix_runs)
+    seconds = sum(run["seconds"] for run in _matrix_runs)
+    terminalreporter.write_sep("-", "authorization matrix")
+    terminalreporter.write_line(
+        f"{patterns} URL patterns x {roles} roles: {cells} cells ({allowed} allowed), "
+        f"{requests} requests in {seconds:.0f} s"
+    )

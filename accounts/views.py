@@ -166,19 +166,20 @@ class ChangeRoleView(MembershipActionMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
+        membership = self.membership  # another organisation's membership is a 404 before anything else
         form = RoleForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a valid role."))
             return redirect(self.organisation)
         try:
-            services.change_role(self.membership, role=form.cleaned_data["role"], by=request.user)
+            services.change_role(membership, role=form.cleaned_data["role"], by=request.user)
         except services.MembershipError as error:
             messages.error(request, error.message)
         else:
             messages.success(
                 request,
                 _("%(email)s is now %(role)s.")
-                % {"email": self.membership.user.email, "role": self.membership.get_role_display()},
+                % {"email": membership.user.email, "role": membership.get_role_display()},
             )
         return redirect(self.organisation)
 

@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
@@ -79,9 +80,11 @@ class HandleErasureView(LoginRequiredMixin, NotFoundWithoutPermission, FormView)
     permission_required = "accounts.handle_erasure_requests"
     form_class = HandleErasureForm
 
-    def dispatch(self, request, *args, **kwargs):
-        self.erasure_request = get_object_or_404(ErasureRequest.objects.select_related("user"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def erasure_request(self) -> ErasureRequest:
+        # Looked up after the login and permission checks, so an anonymous visitor is sent to the
+        # login page whether the request exists or not.
+        return get_object_or_404(ErasureRequest.objects.select_related("user"), pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         user = self.erasure_request.user

@@ -3,7 +3,7 @@ the reviews work), never through the admin: status, reference and version are re
 
 from django.contrib import admin
 
-from .models import Answer, Application, Attachment, BudgetLine, Message, Partner
+from .models import Answer, Application, Attachment, BudgetLine, Message, Partner, Status
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -70,6 +70,11 @@ class ApplicationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [PartnerInline, BudgetLineInline, AnswerInline, AttachmentInline, MessageInline]
+
+    def get_queryset(self, request):
+        # A draft is the applicant's alone (docs/decisions.md), here as on the staff pages: the
+        # list leaves drafts out and a draft's change or history page is "does not exist".
+        return super().get_queryset(request).exclude(status=Status.DRAFT)
 
     def has_add_permission(self, request):
         return False

@@ -55,7 +55,12 @@ class ApplicationSubmit(ApiMixin, generics.GenericAPIView):
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            application = services.submit(application, by=request.user, version=form.validated_data.get("version"))
+            application = services.submit(
+                application,
+                by=request.user,
+                declaration=form.validated_data["declaration"],
+                version=form.validated_data.get("version"),
+            )
         except TransitionError as error:
             return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
         submitted = selectors.with_content(Application.objects.all()).get(pk=application.pk)

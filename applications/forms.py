@@ -7,14 +7,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import BaseValidator, MinValueValidator
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import kbo
 from accounts.models import Organisation, OrganisationKind
+from calls.eligibility import visible_length
 from calls.models import Objective, Question, QuestionKind, RuleKind, legal_frame_of
+from portal import formatting
 
-from .models import Application, BudgetCategory
+from .models import DECLARATION, Application, BudgetCategory
 
 MAX_AMOUNT_DIGITS = 14
 
@@ -26,26 +29,77 @@ class VersionField(forms.IntegerField):
         super().__init__(required=False, min_value=0, **kwargs)
 
 
+class AmountInput(forms.TextInput):
+    """An amount as the person reads it elsewhere on the page: 180.000,00 in Dutch, 180,000.00
+    in English (the € sign stands beside the field). A text field, because a number input shows
+    the browser's own format and cannot hold thousands separators."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, (Decimal, int)):
+            return formatting.money(value, cents=True).replace("€", "").strip()
+        return super().format_value(value)
+
+
+def parse_amount(text: str) -> str:
+    """ "180.000,00", "180,000.00", "€ 1 234,5" → "180000.00", "180000.00", "1234.5".
+    With both separators the last one is the decimal separator; a single kind of separator is a
+    thousands separator when it recurs or has exactly three digits after it (an amount has at
+    most two decimals), else the decimal separator."""
+    value = text.replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").strip()
+    if "," in value and "." in value:
+        decimal_sep = "," if value.rfind(",") > value.rfind(".") else "."
+        thousands = "." if decimal_sep == "," else ","
+        return value.replace(thousands, "").replace(decimal_sep, ".")
+    for sep in (",", "."):
+        if sep in value:
+            whole, _sep, tail = value.rpartition(sep)
+            if value.count(sep) > 1 or len(tail) == 3:
+                return value.replace(sep, "")
+            return value.replace(sep, ".")
+    return value
+
+
 class AmountField(forms.DecimalField):
     """An amount in euro: at most 12 digits before the comma, 2 after, not negative. Accepts
-    "1234,50" as well as "1234.50" (the number input sends the latter)."""
+    what people type in either language ("180.000,00", "180,000.00", "1234,50")."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
+        if kwargs.get("label"):
+            kwargs["label"] = format_lazy("{} (€)", kwargs["label"])  # every amount says its unit
         super().__init__(
             max_digits=MAX_AMOUNT_DIGITS,
             decimal_places=2,
             validators=[MinValueValidator(Decimal("0"))],
-            widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+            widget=AmountInput(),
             **kwargs,
         )
 
+    def widget_attrs(self, widget):
+        # No step/min attributes: those belong to number inputs.
+        return {}
+
     def to_python(self, value):
         if isinstance(value, str):
-            value = value.replace("€", "").replace("\u00a0", "").replace(" ", "").strip()
-            if "," in value and "." not in value and value.count(",") == 1:
-                value = value.replace(",", ".")
+            value = parse_amount(value)
         return super().to_python(value)
+
+
+class VisibleMaxLength(BaseValidator):
+    """At most `limit` characters as a person counts them (calls.eligibility.visible_length: a
+    line break is one character, whatever the browser sends), the count the page's counter shows."""
+
+    message = _("Keep this to at most %(limit_value)s characters (it has %(show_value)s).")
+    code = "max_length"
+
+    def compare(self, a, b):
+        return a > b
+
+    def clean(self, x):
+        return visible_length(x)
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -88,8 +142,7 @@ class GeneralForm(forms.Form):
         call = application.call
         limit = call.summary_max_chars
         summary = self.fields["summary"]
-        summary.max_length = limit
-        summary.validators.append(MaxLengthValidator(limit))
+        summary.validators.append(VisibleMaxLength(limit))
         summary.widget.attrs.update(_counter_attrs("id_summary", limit))
         summary.help_text = _("At most %(n)s characters.") % {"n": limit}
         self.fields["objectives"].queryset = Objective.objects.filter(call=call, archived_at__isnull=True).order_by(
@@ -216,7 +269,7 @@ class FundingForm(forms.Form):
     waiver_motivation = forms.CharField(
         label=_("Motivation for a co-financing waiver"),
         required=False,
-        max_length=5000,
+        validators=[VisibleMaxLength(5000)],
         widget=forms.Textarea(attrs={"rows": 4, **_counter_attrs("id_waiver_motivation", 5000)}),
         help_text=_("Only when the grant must cover more than the call's co-financing rule allows: explain why."),
     )
@@ -259,13 +312,18 @@ def question_field(question: Question) -> forms.Field | None:
     if kind == QuestionKind.SHORT_TEXT:
         limit = question.max_chars or 500
         return forms.CharField(
-            max_length=limit, widget=forms.TextInput(attrs=_counter_attrs(field_id, question.max_chars)), **common
+            validators=[VisibleMaxLength(limit)],
+            widget=forms.TextInput(attrs=_counter_attrs(field_id, question.max_chars)),
+            **common,
         )
     if kind == QuestionKind.LONG_TEXT:
         attrs = {"rows": 6, **_counter_attrs(field_id, question.max_chars)}
-        return forms.CharField(max_length=question.max_chars or 20000, widget=forms.Textarea(attrs=attrs), **common)
+        limit = question.max_chars or 20000
+        return forms.CharField(validators=[VisibleMaxLength(limit)], widget=forms.Textarea(attrs=attrs), **common)
     if kind == QuestionKind.NUMBER:
-        return forms.DecimalField(max_digits=18, decimal_places=4, **common)
+        return forms.DecimalField(
+            max_digits=18, decimal_places=4, min_value=question.min_value, max_value=question.max_value, **common
+        )
     if kind == QuestionKind.CHOICE:
         return forms.ChoiceField(choices=[(c, c) for c in question.choice_list()], widget=forms.RadioSelect, **common)
     if kind == QuestionKind.MULTIPLE_CHOICE:
@@ -359,3 +417,7 @@ class MessageForm(forms.Form):
 
 class SubmitForm(forms.Form):
     version = VersionField()
+    declaration = forms.BooleanField(
+        label=DECLARATION,
+        required=False,  # refused by services.submit with its message, so the API says the same
+    )

@@ -31,6 +31,13 @@ class Status(models.TextChoices):
 
 DECIDED_STATUSES = (Status.AWARDED, Status.RESERVE, Status.REJECTED)
 
+# The declaration of honour an applicant ticks when submitting (services.submit keeps the text as
+# shown, in the language of the person who submitted, with the time).
+DECLARATION = _(
+    "I declare on my honour that the information in this application is correct and complete, and I consent to "
+    "the processing of the personal data in it as described in the privacy statement."
+)
+
 
 class WaiverDecision(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
@@ -117,6 +124,9 @@ class Application(models.Model):
     decision_published_at = models.DateTimeField(_("decision published"), null=True, blank=True)
     # Set when the retention period ended and the personal data was removed (reviews/retention.py).
     personal_data_removed_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
+    # The declaration of honour ticked when submitting: its text as shown and when it was given.
+    declaration_text = models.TextField(_("declaration of honour"), blank=True)
+    declared_at = models.DateTimeField(_("declared"), null=True, blank=True)
     # Optimistic locking: every save through a service bumps it; a form carries the version it
     # was loaded with, and a save from a stale tab is refused.
     version = models.PositiveIntegerField(default=1)
@@ -147,6 +157,14 @@ class Application(models.Model):
         if self.personal_data_removed_at:
             return _("Content removed after the retention period")
         return _("Draft application")
+
+    @property
+    def has_entries(self) -> bool:
+        """Whether anybody entered something yet (a saved change, or a start from the self-check):
+        a brand-new draft is not greeted with everything that blocks its submission."""
+        return self.version > 1 or any(
+            (self.title, self.summary, self.requested_amount is not None, self.start_date, self.end_date)
+        )
 
     @property
     def total_cost(self) -> Decimal:

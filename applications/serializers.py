@@ -152,3 +152,10 @@ class SubmitSerializer(serializers.Serializer):
             "refused, so nothing is submitted unseen."
         ),
     )
+    declaration = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "The declaration of honour: the information is correct and complete, and the applicant consents to the "
+            "processing described in the privacy statement. Without it the submit is refused."
+        ),
+    )

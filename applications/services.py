@@ -26,6 +26,7 @@ from portal.notifications import notify
 from . import content, references, uploads, workflow
 from .models import (
     DECIDED_STATUSES,
+    DECLARATION,
     Answer,
     Application,
     Attachment,
@@ -395,13 +396,19 @@ def remove_attachment(attachment: Attachment, *, by: User, now=None) -> None:
 
 @transaction.atomic
 def submit(
-    application: Application, *, by: User, now: datetime | None = None, version: int | None = None
+    application: Application,
+    *,
+    by: User,
+    declaration: bool = False,
+    now: datetime | None = None,
+    version: int | None = None,
 ) -> Application:
     """Submit a draft (or resubmit an incomplete application): checks the deadline, the
     eligibility and completeness, assigns the gap-free reference once; a repeated submit of an
     already submitted application changes nothing. With `version` (the version the applicant
     reviewed), content changed since then is not submitted unseen. The receipt goes out after
-    commit (outbox)."""
+    commit (outbox). The applicant must give the declaration of honour (`declaration`); its text
+    and time are kept on the application."""
     now = now or timezone.now()
     application = _locked(application)
     if application.status == Status.SUBMITTED:
@@ -415,15 +422,36 @@ def submit(
         )
     transition = Transition.RESUBMIT if application.status == Status.INCOMPLETE else Transition.SUBMIT
     workflow.ensure_allowed(application, transition, by=by, now=now)
+    if not declaration:
+        raise TransitionError(_("Tick the declaration of honour to submit: the information is correct and complete."))
     application.reference = application.reference or references.next_for(application.call)
     application.status = Status.SUBMITTED
     if transition == Transition.SUBMIT:
         application.submitted_at = now
+    application.declaration_text, application.declared_at = str(DECLARATION), now
     application.version += 1
-    application.save(update_fields=["reference", "status", "submitted_at", "version", "updated_at"])
+    application.save(
+        update_fields=[
+            "reference",
+            "status",
+            "submitted_at",
+            "declaration_text",
+            "declared_at",
+            "version",
+            "updated_at",
+        ]
+    )
     digest = content.content_hash(application)
     action = "submitted" if transition == Transition.SUBMIT else "resubmitted"
-    audit.record(application, action, by=by, reference=application.reference, content_sha256=digest)
+    audit.record(
+        application,
+        action,
+        by=by,
+        reference=application.reference,
+        content_sha256=digest,
+        declared_at=now.isoformat(),
+        declaration=application.declaration_text,
+    )
     context = {"application": application, "content_hash": digest, "resubmitted": transition == Transition.RESUBMIT}
     _notify_all(members_of(application), "applications_receipt", context, about=application)
     return application

@@ -4,6 +4,7 @@ message beside the form, with what the user typed still in it."""
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -130,8 +131,11 @@ def _self_check_answers(request, call) -> dict:
 
 
 def _section_context(request, application, section, **extra):
-    findings = selectors.findings_for(application)
-    missing = selectors.missing_for(application)
+    # A brand-new draft is not greeted with everything that blocks it: findings appear once the
+    # applicant has entered something (the review step always shows what is missing).
+    untouched = section != "review" and not application.has_entries
+    findings = [] if untouched else selectors.findings_for(application)
+    missing = [] if untouched else selectors.missing_for(application)
     labels = selectors.section_labels()
     context = {
         "application": application,
@@ -145,6 +149,7 @@ def _section_context(request, application, section, **extra):
         "edit_refusal": services.edit_refusal(application, section, by=request.user) if section != "review" else "",
         "labels": labels,
         "finding_sections": _finding_section_map(),
+        "untouched": untouched,
     }
     context.update(extra)
     return context
@@ -166,6 +171,48 @@ def _finding_section_map():
 
 def _reload(application):
     return selectors.with_content(Application.objects.all()).get(pk=application.pk)
+
+
+# --- what could not be saved --------------------------------------------------------------
+# A value that does not validate is not stored on the application, but the applicant typed it:
+# it is kept in their session (per application and section) with its message, and shown again
+# when they come back, until a valid value replaces it.
+
+
+def _unsaved_key(application, section) -> str:
+    return f"unsaved:{application.pk}:{section}"
+
+
+def _remember_unsaved(request, application, section, forms: dict) -> None:
+    unsaved = {}
+    for form in _simple_forms(forms):
+        for name in form.errors:
+            if name not in form.fields or name == "version":
+                continue
+            field = form.fields[name]
+            raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+            unsaved[name] = {"value": raw, "errors": [str(e) for e in form.errors[name]]}
+    key = _unsaved_key(application, section)
+    if unsaved:
+        request.session[key] = unsaved
+    else:
+        request.session.pop(key, None)
+
+
+def _restore_unsaved(request, application, section, forms: dict) -> None:
+    unsaved = request.session.get(_unsaved_key(application, section)) or {}
+    for form in _simple_forms(forms):
+        if form.is_bound:
+            continue
+        form.full_clean()  # an unbound form: sets empty errors, which the kept ones join
+        for name, kept in unsaved.items():
+            if name in form.fields:
+                form.initial[name] = kept["value"]
+                form._errors[name] = form.error_class(kept["errors"])
+
+
+def _simple_forms(forms: dict):
+    return [form for form in forms.values() if isinstance(form, django_forms.Form)]
 
 
 class SectionHandler:
@@ -302,16 +349,35 @@ def section(request, pk, section):
     status = 200
     if request.method == "POST":
         try:
-            if handler.save(forms, partial=False):
+            # Whatever validates is saved, even beside a field with an error: nothing typed is lost.
+            complete = handler.save(forms, partial=True)
+            _remember_unsaved(request, application, section, forms)
+            if complete:
                 messages.success(request, _("Saved."))
                 target = _next_section(section) if "save_next" in request.POST else section
                 return redirect("applications:section", application.pk, target)
-            messages.error(request, _("Not saved: please correct the fields marked below."))
+            if handler.saved_version is not None:
+                messages.warning(
+                    request, _("The valid fields were saved. Please correct the fields marked below: they were not.")
+                )
+                # The page goes on from the version just saved, with what was typed still in it.
+                data = request.POST.copy()
+                data["version"] = str(handler.saved_version)
+                application = _reload(application)
+                handler = HANDLERS[section](request, application, data)
+                forms = handler.forms()
+                for form in forms.values():
+                    if hasattr(form, "is_valid"):
+                        form.is_valid()
+            else:
+                messages.error(request, _("Not saved: please correct the fields marked below."))
         except services.StaleVersion as error:
             forms["stale"] = error.message
             status = 409
         except TransitionError as error:
             forms["refused"] = error.message
+    else:
+        _restore_unsaved(request, application, section, forms)
     context = _section_context(request, application, section, **forms)
     return render(request, f"applications/section_{section}.html", context, status=status)
 
@@ -329,6 +395,7 @@ def autosave(request, pk, section):
     state, message = "saved", ""
     try:
         complete = handler.save(forms, partial=True)
+        _remember_unsaved(request, application, section, forms)
         if not complete:
             state = "partial"
     except services.StaleVersion as error:
@@ -432,10 +499,14 @@ def upload_answer(request, pk, question_pk):
 
 
 @login_required
-@require_POST
 def delete_attachment(request, pk, attachment_pk):
+    """Asks first (GET shows the confirmation, also without JavaScript); POST removes the file."""
     application = _application_for(request, pk, "applications.change_application")
     attachment = get_object_or_404(Attachment, pk=attachment_pk, application=application)
+    if request.method != "POST" or "confirm" not in request.POST:
+        return render(
+            request, "applications/delete_attachment.html", {"application": application, "attachment": attachment}
+        )
     try:
         services.remove_attachment(attachment, by=request.user)
     except TransitionError as error:
@@ -482,9 +553,11 @@ def _review_context(request, application, **extra):
 def submit(request, pk):
     application = _application_for(request, pk, "applications.change_application")
     form = SubmitForm(request.POST)
-    version = form.cleaned_data.get("version") if form.is_valid() else None
+    valid = form.is_valid()
+    version = form.cleaned_data.get("version") if valid else None
+    declaration = bool(form.cleaned_data.get("declaration")) if valid else False
     try:
-        application = services.submit(application, by=request.user, version=version)
+        application = services.submit(application, by=request.user, declaration=declaration, version=version)
     except TransitionError as error:
         form.add_error(None, error.message)
         context = _review_context(request, _reload(application), submit_form=form, submit_error=error.message)

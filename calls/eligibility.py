@@ -244,7 +244,11 @@ def _evaluate(rule, facts: Facts) -> Finding | None:  # noqa: C901 - one branch 
         return _project_dates(rule, facts, finding)
     elif kind == RuleKind.MAX_DURATION:
         if facts.start_date and facts.end_date and rule.number:
-            if facts.end_date > facts.start_date + relativedelta(months=rule.number) - relativedelta(days=1):
+            try:
+                latest_end = facts.start_date + relativedelta(months=rule.number) - relativedelta(days=1)
+            except (ValueError, OverflowError):  # a start near year 9999: no end can be too late
+                latest_end = None
+            if latest_end is not None and facts.end_date > latest_end:
                 return finding(
                     "max_duration",
                     ngettext(

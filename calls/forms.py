@@ -341,6 +341,8 @@ class CriterionForm(ItemForm):
             "title_en",
             "description_nl",
             "description_en",
+            "rubric_nl",
+            "rubric_en",
             "weight",
             "threshold",
             "objective",
@@ -348,10 +350,12 @@ class CriterionForm(ItemForm):
         widgets = {
             "description_nl": forms.Textarea(attrs={"rows": 2}),
             "description_en": forms.Textarea(attrs={"rows": 2}),
+            "rubric_nl": forms.Textarea(attrs={"rows": 6}),
+            "rubric_en": forms.Textarea(attrs={"rows": 6}),
         }
 
     layout = (
-        *side_by_side("title", "description"),
+        *side_by_side("title", "description", "rubric"),
         Row(Column("order"), Column("weight"), Column("threshold"), Column("objective", css_class="col-md-6")),
     )
 
@@ -367,7 +371,7 @@ class QuestionForm(ItemForm):
     class Meta:
         model = Question
         fields = [
-            "order", "kind", "required", "max_chars", "text_nl", "text_en", "help_text_nl", "help_text_en",
+            "order", "kind", "required", "max_chars", "min_value", "max_value", "text_nl", "text_en", "help_text_nl", "help_text_en",
             "choices_nl", "choices_en",
         ]  # fmt: skip
         widgets = {
@@ -379,6 +383,7 @@ class QuestionForm(ItemForm):
 
     layout = (
         Row(Column("order"), Column("kind"), Column("max_chars"), Column("required")),
+        Row(Column("min_value"), Column("max_value")),
         *side_by_side("text", "help_text", "choices"),
     )
 

@@ -6,7 +6,7 @@ the question or criterion is archived instead of deleted (see `services.remove_i
 answers keep the question text they answered.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -261,6 +261,13 @@ class Criterion(models.Model):
         related_name="criteria",
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Also the order of tie-breaks."))
+    # What each score means, one level a line: "5: Excellent – …" (shown to reviewers beside the
+    # score field; a half point reads the level below it).
+    rubric = models.TextField(
+        _("scale"),
+        blank=True,
+        help_text=_("What each score means, one per line, starting with the score: “5: Excellent – …”."),
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     objects = ArchivableQuerySet.as_manager()
@@ -272,6 +279,33 @@ class Criterion(models.Model):
 
     def __str__(self):
         return self.title
+
+    def rubric_levels(self) -> list[tuple[Decimal, str]]:
+        """The scale as (score, meaning), highest first; lines that do not start with a score are
+        left out."""
+        levels = []
+        for line in (self.rubric or "").splitlines():
+            score, sep, meaning = line.partition(":")
+            if not sep:
+                continue
+            try:
+                value = Decimal(score.strip().replace(",", "."))
+            except InvalidOperation:
+                continue
+            levels.append((value, meaning.strip()))
+        return sorted(levels, key=lambda level: level[0], reverse=True)
+
+    def rubric_for(self, score) -> str:
+        """What `score` means on this criterion's scale (the level at or below it; "" if none)."""
+        if score is None:
+            return ""
+        for value, meaning in self.rubric_levels():
+            if Decimal(score) >= value:
+                return meaning
+        return ""
+
+    def below_threshold(self, score) -> bool:
+        return score is not None and self.threshold is not None and Decimal(score) < self.threshold
 
     def clean(self):
         call = getattr(self, "call", None) if self.call_id else None
@@ -305,6 +339,9 @@ class Question(models.Model):
     choices = models.TextField(_("choices"), blank=True, help_text=_("One per line (choice questions)."))
     required = models.BooleanField(_("required"), default=True)
     max_chars = models.PositiveIntegerField(_("maximum characters"), null=True, blank=True)
+    # Limits of a number question (e.g. people reached: at least 0), checked on the server.
+    min_value = models.DecimalField(_("lowest number"), max_digits=18, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(_("highest number"), max_digits=18, decimal_places=4, null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
@@ -323,6 +360,10 @@ class Question(models.Model):
             raise ValidationError({"choices_nl": _("Give at least two choices, one per line.")})
         if self.max_chars and self.kind not in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
             raise ValidationError({"max_chars": _("Only text questions have a character limit.")})
+        if (self.min_value is not None or self.max_value is not None) and self.kind != QuestionKind.NUMBER:
+            raise ValidationError({"min_value": _("Only number questions have a lowest and highest number.")})
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValidationError({"max_value": _("The highest number cannot be lower than the lowest number.")})
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in (self.choices or "").splitlines() if line.strip()]

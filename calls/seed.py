@@ -207,6 +207,32 @@ LB2_EXTRA = {
 }
 
 
+# What each score means, the same for every criterion of both calls. An assumption: the
+# regulations give the 0–5 scale and the threshold, not the wording of the levels.
+RUBRIC = {
+    "nl": "\n".join(
+        [
+            "5: Uitstekend – het voorstel beantwoordt volledig aan dit criterium, zonder zwakke punten.",
+            "4: Zeer goed – sterk, met enkele kleine zwakke punten.",
+            "3: Goed – beantwoordt aan het criterium, met een aantal zwakke punten.",
+            "2: Onvoldoende – beantwoordt maar gedeeltelijk aan het criterium; belangrijke zwakke punten.",
+            "1: Zwak – nauwelijks uitgewerkt of met ernstige tekortkomingen.",
+            "0: Niet beoordeelbaar – ontbreekt of kan door ontbrekende informatie niet beoordeeld worden.",
+        ]
+    ),
+    "en": "\n".join(
+        [
+            "5: Excellent – the proposal fully meets this criterion, without weaknesses.",
+            "4: Very good – strong, with a few minor weaknesses.",
+            "3: Good – meets the criterion, with a number of weaknesses.",
+            "2: Insufficient – meets the criterion only in part; significant weaknesses.",
+            "1: Poor – hardly worked out, or with serious shortcomings.",
+            "0: Cannot be assessed – missing, or cannot be judged for lack of information.",
+        ]
+    ),
+}
+
+
 @dataclass
 class CallSpec:
     slug: str
@@ -362,6 +388,7 @@ def _des_spec() -> CallSpec:
                 order=5,
                 kind=QuestionKind.NUMBER,
                 required=False,
+                min_value=Decimal("0"),
                 text_nl="Hoeveel mensen wil het project rechtstreeks bereiken?",
                 text_en="How many people does the project aim to reach directly?",
             ),
@@ -852,6 +879,8 @@ def _write_call(spec: CallSpec) -> Call:
             objective_id=objectives[objective].pk if objective else None,
             weight=Decimal("1"),
             threshold=Decimal("2.5"),
+            rubric_nl=RUBRIC["nl"],
+            rubric_en=RUBRIC["en"],
         )
         _upsert(Criterion, {"call": call, "order": values.pop("order")}, values)
     for values in spec.questions:

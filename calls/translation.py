@@ -15,7 +15,7 @@ class ObjectiveTranslation(TranslationOptions):
 
 @register(Criterion)
 class CriterionTranslation(TranslationOptions):
-    fields = ("title", "description")
+    fields = ("title", "description", "rubric")
 
 
 @register(Question)

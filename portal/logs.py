@@ -29,11 +29,11 @@ class RequestIdMiddleware:
         offered = request.headers.get("X-Request-ID", "")
         request_id = offered if _ACCEPTED.match(offered) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Not reset on the way out: Django logs 4xx and 5xx answers after the middleware chain
+        # (BaseHandler.get_response), and those lines must carry the id too. The next request
+        # in this thread (or task) sets its own.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response.headers["X-Request-ID"] = request_id
         return response
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "calls",
     "applications",
     "reviews",
+    "grants",
 ]
 
 MIDDLEWARE = [
@@ -268,9 +269,15 @@ CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 3600.0},
     # The privacy statement's retention periods (reviews/retention.py); idempotent, so daily.
     "apply-retention": {"task": "reviews.tasks.apply_retention", "schedule": 24 * 3600.0},
+    "grant-acceptances": {"task": "grants.tasks.watch_acceptances", "schedule": 3600.0},
+    "grant-report-reminders": {"task": "grants.tasks.send_report_reminders", "schedule": 3600.0},
 }
 REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", 3)
 REVIEW_REMINDER_DAYS_AFTER = env.int("REVIEW_REMINDER_DAYS_AFTER", 1)
+# The funder's account that pays grants (the debtor of the SEPA credit-transfer export).
+GRANTS_DEBTOR_NAME = env.str("GRANTS_DEBTOR_NAME", "Vlaamse overheid (demo)")
+GRANTS_DEBTOR_IBAN = env.str("GRANTS_DEBTOR_IBAN", "BE68539007547034")
+GRANTS_DEBTOR_BIC = env.str("GRANTS_DEBTOR_BIC", "")
 
 # --- Forms, API -------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -35,6 +35,7 @@ from portal import audit
 from portal.formatting import money, percent
 from portal.notifications import notify
 
+from . import signals
 from .models import Decision, DecisionEmailTemplate
 from .ranking import Row, ranking_for
 
@@ -71,6 +72,8 @@ def _record(
     application, *, outcome, motivation, granted_amount, by, now, published_reserve_to_award=False, revising=False
 ):
     now = now or timezone.now()
+    if outcome not in Decision.DECIDABLE:
+        raise ValidationError({"outcome": _("Choose award, reserve list or reject.")})
     outcome = Outcome(outcome)
     motivation = (motivation or "").strip()
     application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
@@ -256,6 +259,7 @@ def _publish(decision: Decision, *, by, now) -> None:
             dedupe_key=f"reviews-decision:{decision.pk}:{decision.outcome}:{decision.decided_at.isoformat()}:{recipient.pk}",
         )
     _audit(decision, "decision_published", by=by, outcome=decision.outcome, recipients=len(recipients))
+    signals.decision_published.send(sender=Decision, decision=decision, by=by, now=now)
 
 
 @transaction.atomic
@@ -431,3 +435,19 @@ def reset_email_template(call: Call, *, outcome: str, language: str, by) -> None
     deleted, _details = DecisionEmailTemplate.objects.filter(call=call, outcome=outcome, language=language).delete()
     if deleted:
         audit.record(call, "decision_email_template_reset", by=by, call_id=call.pk, outcome=outcome, language=language)
+
+
+@transaction.atomic
+def lapse_award(application: Application, *, reason: str, by=None, now=None) -> Decision:
+    """A published award the beneficiary did not accept in time: the decision becomes `lapsed`,
+    so it counts for nothing on the funding line and the budget it held frees up for the
+    reserve list (`award_reserve`). Called by downstream apps (grants); recorded in the log."""
+    now = now or timezone.now()
+    decision = Decision.objects.select_for_update().select_related("application").get(application=application)
+    if decision.outcome != Outcome.AWARD or decision.published_at is None:
+        raise ValidationError(_("Only a published award can lapse."))
+    previous_amount = decision.granted_amount
+    decision.outcome = Outcome.LAPSED
+    decision.save(update_fields=["outcome"])
+    _audit(decision, "award_lapsed", by=by, granted_amount=str(previous_amount), reason=reason)
+    return decision

@@ -109,6 +109,24 @@ class BulkActionForm(forms.Form):
 # --- Admissibility and assignment --------------------------------------------------------------
 
 
+def completion_deadline_field(label, help_text) -> forms.DateTimeField:
+    """The moment an applicant must complete an application by (Brussels time, to the minute)."""
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text=help_text,
+    )
+
+
+def completion_deadline_initial(application):
+    """The call's completion period from now."""
+    return timezone.localtime(timezone.now() + timedelta(days=application.call.completion_days)).replace(
+        second=0, microsecond=0
+    )
+
+
 class AdmissibilityForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Admissibility"), choices=AdmissibilityCheck.Outcome.choices, widget=forms.RadioSelect
@@ -120,20 +138,12 @@ class AdmissibilityForm(forms.Form):
         max_length=5000,
         help_text=_("The applicant receives this text."),
     )
-    deadline = forms.DateTimeField(
-        label=_("Complete before"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        help_text=_("Only when something is missing; Brussels time."),
-    )
+    deadline = completion_deadline_field(_("Complete before"), _("Only when something is missing; Brussels time."))
 
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
         self.application = application
-        self.fields["deadline"].initial = timezone.localtime(
-            timezone.now() + timedelta(days=application.call.completion_days)
-        ).replace(second=0, microsecond=0)
+        self.fields["deadline"].initial = completion_deadline_initial(application)
         if application.status == Status.INCOMPLETE:  # only inadmissible is still possible
             self.fields["outcome"].choices = [
                 c for c in AdmissibilityCheck.Outcome.choices if c[0] == AdmissibilityCheck.Outcome.INADMISSIBLE
@@ -167,19 +177,13 @@ class WaiverForm(forms.Form):
         max_length=5000,
         help_text=_("The applicant receives this text."),
     )
-    deadline = forms.DateTimeField(
-        label=_("Lower the request before"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        help_text=_("Only on a refusal: the completion period; Brussels time."),
+    deadline = completion_deadline_field(
+        _("Lower the request before"), _("Only on a refusal: the completion period; Brussels time.")
     )
 
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deadline"].initial = timezone.localtime(
-            timezone.now() + timedelta(days=application.call.completion_days)
-        ).replace(second=0, microsecond=0)
+        self.fields["deadline"].initial = completion_deadline_initial(application)
         self.helper = _helper()
 
     def clean(self):
@@ -321,6 +325,44 @@ class _ScoresForm(forms.Form):
     def rows(self):
         """(criterion, score field, text field) for the template."""
         return [(c, self[f"score_{c.pk}"], self[f"{self.text_prefix}_{c.pk}"]) for c in self.criteria]
+
+    def scales(self):
+        """Per criterion what the reviewer sees beside the score: the scale with the level of the
+        current score marked, the threshold, and whether the score falls below it."""
+        scales = []
+        for criterion, score_field, text_field in self.rows():
+            score = self.current_score(criterion)
+            chosen = criterion.rubric_for(score) if score is not None else ""
+            scales.append(
+                {
+                    "criterion": criterion,
+                    "score_field": score_field,
+                    "text_field": text_field,
+                    "levels": [
+                        {
+                            "score": services.format_score(value),
+                            "meaning": meaning,
+                            "chosen": bool(chosen) and meaning == chosen,
+                        }
+                        for value, meaning in criterion.rubric_levels()
+                    ],
+                    "chosen": chosen,
+                    "threshold": services.format_score(criterion.threshold) if criterion.threshold is not None else "",
+                    "below": criterion.below_threshold(score),
+                }
+            )
+        return scales
+
+    def current_score(self, criterion):
+        """The score as typed (a bound form) or as saved (the initial value); None if none or invalid."""
+        name = f"score_{criterion.pk}"
+        if self.is_bound:
+            value = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") and name not in self.errors else None
+            return value
+        try:
+            return services.parse_score(self.initial.get(name))
+        except (ValueError, TypeError):
+            return None
 
 
 class ReviewForm(_ScoresForm):

@@ -26,7 +26,7 @@ class GrantForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Decision"), choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("Decision"), choices=Decision.decidable_choices(), widget=forms.RadioSelect)
     granted_amount = AmountField(
         label=_("Granted amount"), help_text=_("Only for an award; at most the requested amount.")
     )
@@ -40,7 +40,7 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, outcomes=None, **kwargs):
         super().__init__(*args, **kwargs)
         if outcomes is not None:
-            self.fields["outcome"].choices = [c for c in Decision.Outcome.choices if c[0] in outcomes]
+            self.fields["outcome"].choices = [c for c in Decision.decidable_choices() if c[0] in outcomes]
         self.helper = FormHelper()
         self.helper.form_tag = False
 

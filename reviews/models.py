@@ -156,6 +156,8 @@ class Decision(models.Model):
         AWARD = "award", _("award")
         RESERVE = "reserve", _("reserve list")
         REJECT = "reject", _("reject")
+        # A published award the beneficiary did not accept in time (grants): counts for nothing.
+        LAPSED = "lapsed", _("award lapsed (not accepted)")
 
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="decision")
     outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
@@ -177,6 +179,13 @@ class Decision(models.Model):
     class Meta:
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
+
+    # What staff decide; `lapsed` follows from the beneficiary, never from a decision form.
+    DECIDABLE = (Outcome.AWARD, Outcome.RESERVE, Outcome.REJECT)
+
+    @classmethod
+    def decidable_choices(cls):
+        return [(value, label) for value, label in cls.Outcome.choices if value in cls.DECIDABLE]
 
 
 class DecisionEmailTemplate(models.Model):

@@ -158,6 +158,16 @@ def assignments_of(reviewer, state: str | None = None) -> QuerySet[Assignment]:
     return assignments
 
 
+def conflicts_of(reviewer) -> QuerySet[Assignment]:
+    """The assignments the reviewer was released from by declaring a conflict of interest: they
+    stay on the dashboard as "conflict declared" (title and reference only), latest first."""
+    return (
+        Assignment.objects.filter(reviewer=reviewer, conflict=True)
+        .select_related("application__call")
+        .order_by("-declared_at", "-pk")
+    )
+
+
 def state_counts(reviewer) -> dict[str, int]:
     """Number of the reviewer's active assignments per State (one query)."""
     counts = (

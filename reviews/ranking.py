@@ -76,6 +76,7 @@ class Funding:
     FUNDED = "funded"  # undecided, funded by the line
     RESERVE = "reserve"  # passing, not funded: undecided below the line, or decided reserve
     REJECTED = "rejected"  # a rejection is recorded: counts for nothing
+    LAPSED = "lapsed"  # an award the beneficiary did not accept in time: counts for nothing
     FAILING = "failing"  # undecided, misses a threshold: proposed for rejection
     UNSCORED = "unscored"  # undecided, no score yet
 
@@ -84,6 +85,7 @@ class Funding:
         FUNDED: gettext_lazy("funded"),
         RESERVE: gettext_lazy("reserve"),
         REJECTED: gettext_lazy("rejected (decided)"),
+        LAPSED: gettext_lazy("award lapsed"),
         FAILING: gettext_lazy("does not pass"),
         UNSCORED: gettext_lazy("not scored yet"),
     }
@@ -129,6 +131,7 @@ class Row:
     position: int | None = None  # 1, 2, … among the passing applications
     funded: bool = False  # the money goes to it: an award is recorded, or the line funds it
     below_line: bool = False  # funded under `skip`, below where `strict` would have stopped
+    fits_now: bool = False  # a published reserve that fits what the awards leave (budget freed up)
     running_total: Decimal | None = None  # what is used up to and including this row
     tie_break: str | None = None  # why it ranks below the row above it with the same total
 
@@ -197,6 +200,8 @@ class Row:
             return Funding.AWARDED
         if self.outcome == Decision.Outcome.REJECT:
             return Funding.REJECTED
+        if self.outcome == Decision.Outcome.LAPSED:
+            return Funding.LAPSED
         if self.funded:
             return Funding.FUNDED
         if self.outcome == Decision.Outcome.RESERVE or (self.scored and self.passes):
@@ -431,13 +436,18 @@ def _draw_funding_line(ranking: Ranking, *, strict: bool) -> None:
     # Awards outside the passing list are off the budget before the first row of the order.
     running = sum((row.granted for row in ranking.awards_outside), ZERO)
     proposed = ZERO
+    reserve_room = available
     for position, row in enumerate(ranking.passing):
         row.position = position + 1
         if row.awarded:
             running += row.granted
             row.running_total = running
             continue
-        if row.decision is not None:  # a recorded reserve or rejection counts for nothing
+        if row.decision is not None:  # a recorded reserve, rejection or lapse counts for nothing
+            if row.outcome == Decision.Outcome.RESERVE and row.decision.published_at and row.granted <= reserve_room:
+                # Budget freed up (a lapsed award): this reserve can be awarded from the reserve list.
+                row.fits_now = True
+                reserve_room -= row.granted
             continue
         fits = proposed + row.granted <= available
         if fits and not (strict and ranking.line_index is not None):

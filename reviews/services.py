@@ -519,6 +519,28 @@ def score_error(call: Call, score: Decimal) -> str | None:
     return None
 
 
+def threshold_warnings(criteria, scores: dict) -> list[str]:
+    """A warning (never a refusal) per criterion whose score falls below its threshold: a score
+    below the threshold makes the proposal fail, so the reviewer should mean it."""
+    warnings = []
+    for criterion in criteria:
+        entry = scores.get(criterion.pk)
+        score = getattr(entry, "score", entry)
+        if criterion.below_threshold(score):
+            warnings.append(
+                _(
+                    "Your score for “%(criterion)s” (%(score)s) is below its threshold of %(threshold)s: "
+                    "a proposal below a threshold is not funded. Make sure your comment explains why."
+                )
+                % {
+                    "criterion": criterion.title,
+                    "score": format_score(score),
+                    "threshold": format_score(criterion.threshold),
+                }
+            )
+    return warnings
+
+
 def format_score(value: Decimal) -> str:
     """A score or step as people write it in the active language (2,5 in Dutch)."""
     from django.utils.formats import number_format

@@ -3,6 +3,9 @@ Flemish subsidy register's quarterly publication. Only organisations appear: no 
 person's name or e-mail address is ever read here."""
 
 import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -29,9 +32,31 @@ REGISTER_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class FundedColumn:
+    """An amount column a downstream app adds to the funded list and its CSV (grants: the
+    amount paid so far), so reviews shows it without importing that app. `annotate` adds the
+    value to the awards' queryset (one query for the whole list); `value` reads it."""
+
+    key: str
+    label: str
+    register_header: str  # the CSV header, in Dutch (the register's fixed layout)
+    annotate: Callable[[QuerySet], QuerySet]
+    value: Callable[[Decision], Decimal | None]
+
+
+extra_columns: list[FundedColumn] = []
+
+
+def register_column(column: FundedColumn) -> None:
+    """Add a column once (apps' ready() may run more than once in tests)."""
+    if all(existing.key != column.key for existing in extra_columns):
+        extra_columns.append(column)
+
+
 def funded_projects() -> QuerySet[Decision]:
     """Published awards of applications that are awarded, newest decision first."""
-    return (
+    awards = (
         Decision.objects.filter(
             outcome=Decision.Outcome.AWARD,
             published_at__isnull=False,
@@ -41,6 +66,9 @@ def funded_projects() -> QuerySet[Decision]:
         .select_related("application__call", "application__lead_organisation")
         .order_by("-published_at", "application__lead_organisation__name", "pk")
     )
+    for column in extra_columns:
+        awards = column.annotate(awards)
+    return awards
 
 
 class FundedListView(ListView):
@@ -62,9 +90,15 @@ class FundedListView(ListView):
             applications__decision__outcome=Decision.Outcome.AWARD,
             applications__decision__published_at__isnull=False,
         )
-        return super().get_context_data(
-            calls=calls.distinct().order_by("-closes_at"), selected_call=self.call, **kwargs
+        context = super().get_context_data(
+            calls=calls.distinct().order_by("-closes_at"),
+            selected_call=self.call,
+            extra_columns=extra_columns,
+            **kwargs,
         )
+        for award in context["awards"]:
+            award.extra_values = [column.value(award) for column in extra_columns]
+        return context
 
 
 class _Echo:
@@ -78,7 +112,7 @@ def register_amount(value) -> str:
 
 
 def register_rows(awards):
-    yield REGISTER_COLUMNS
+    yield [*REGISTER_COLUMNS, *(column.register_header for column in extra_columns)]
     for award in awards:
         application = award.application
         organisation = application.lead_organisation
@@ -92,6 +126,7 @@ def register_rows(awards):
             application.start_date.isoformat() if application.start_date else "",
             application.end_date.isoformat() if application.end_date else "",
             timezone.localdate(award.published_at).isoformat(),
+            *(register_amount(column.value(award) or 0) for column in extra_columns),
         ]
 
 

@@ -7,21 +7,20 @@ import tempfile
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from applications.models import Application
 from applications.workflow import TransitionError
-from calls.models import Call
 from portal import audit
 
 from . import decisions
@@ -29,21 +28,11 @@ from .forms_decisions import DecisionForm, EmailTemplateForm, GrantForm
 from .models import Decision, DecisionEmailTemplate
 from .ranking import RANKED_STATUSES, Row, propose_grant, ranking_for
 from .scoring import one_decimal
+from .views_manage import CallManagerMixin
 
 
-class ManagedCallMixin(LoginRequiredMixin):
+class ManagedCallMixin(CallManagerMixin):
     """Loads the call of the URL; a user who may not manage it gets a 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.call = get_object_or_404(Call, slug=kwargs["slug"])
-        if not request.user.has_perm("calls.manage_call", self.call):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(call=self.call, **kwargs)
 
     def ranked_application(self, pk) -> Application:
         return get_object_or_404(
@@ -180,6 +169,34 @@ def _number(value):
     return Decimal(format(Decimal(value).normalize(), "f"))
 
 
+SCORE_FORMAT, PERCENT_FORMAT, COUNT_FORMAT, AMOUNT_FORMAT = "0.0##", "0.0", "0", '"€" #,##0.00'
+
+
+def export_formats(ranking) -> list[str | None]:
+    """The number format of each column of `export_rows` (None: text), for the XLSX export."""
+    formats = [COUNT_FORMAT, None, None, None]
+    for _criterion in ranking.criteria:
+        formats += [SCORE_FORMAT] * 5 + [None]
+    formats += [PERCENT_FORMAT, None, COUNT_FORMAT, COUNT_FORMAT]
+    formats += [AMOUNT_FORMAT] * 3 + [None, AMOUNT_FORMAT, None, None, None]
+    return formats
+
+
+# Spreadsheets open a CSV the way the reader's language writes numbers: Belgian (Dutch) Excel
+# expects semicolons between the fields and decimal commas, English Excel commas and points.
+CSV_STYLES = {"nl": (";", ","), "en": (",", ".")}
+
+
+def csv_style(language: str | None) -> tuple[str, str]:
+    """(field separator, decimal separator) of the CSV export in `language`."""
+    return CSV_STYLES.get((language or "nl")[:2], CSV_STYLES["nl"])
+
+
+def export_filename(call, extension: str) -> str:
+    """`<slug>-<ranking, in the user's language>.<extension>`, e.g. desinformatie-rangschikking.csv."""
+    return f"{call.slug}-{slugify(_('Ranking'))}.{extension}"
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -189,10 +206,11 @@ class ExportCsvView(ManagedCallMixin, View):
     def get(self, request, slug):
         ranking = ranking_for(self.call)
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="csv")
-        writer = csv.writer(_Echo())
-        lines = (writer.writerow([_cell(value) for value in line]) for line in export_rows(ranking))
+        delimiter, decimal_sep = csv_style(get_language())
+        writer = csv.writer(_Echo(), delimiter=delimiter)
+        lines = (writer.writerow([_cell(value, decimal_sep) for value in line]) for line in export_rows(ranking))
         response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.call.slug}-scores.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(self.call, "csv")}"'
         return response
 
 
@@ -201,8 +219,51 @@ def _with_bom(lines):
     yield from lines
 
 
-def _cell(value):
-    return str(value) if value is not None else ""
+def _cell(value, decimal_sep: str = ".") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return str(value).replace(".", decimal_sep)
+    return str(value)
+
+
+def _xlsx_sheet(workbook, title, lines, formats=()):
+    """A sheet with a bold, frozen header row, an autofilter over every row and the columns'
+    number formats (Excel shows them with the reader's own separators)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"  # before any row: the sheet view is written first
+    bold = Font(bold=True)
+    rows = width = 0
+    for index, line in enumerate(lines):
+        if index == 0:
+            width = len(line)
+            for column in range(1, width + 1):
+                sheet.column_dimensions[get_column_letter(column)].width = 18
+            cells = []
+            for value in line:
+                cell = WriteOnlyCell(sheet, value=str(value))
+                cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
+        else:
+            cells = []
+            for column, value in enumerate(line):
+                if isinstance(value, Decimal):
+                    value = float(value)
+                cell = WriteOnlyCell(sheet, value=value)
+                number_format = formats[column] if column < len(formats) else None
+                if number_format and isinstance(value, (int, float)):
+                    cell.number_format = number_format
+                cells.append(cell)
+            sheet.append(cells)
+        rows += 1
+    if width:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{max(rows, 1)}"
+    return sheet
 
 
 class ExportXlsxView(ManagedCallMixin, View):
@@ -212,17 +273,15 @@ class ExportXlsxView(ManagedCallMixin, View):
         ranking = ranking_for(self.call)
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="xlsx")
         workbook = Workbook(write_only=True)
-        for title, lines in ((_("Scores"), export_rows(ranking)), (_("Budget"), export_budget(ranking))):
-            sheet = workbook.create_sheet(title=title[:31])
-            for line in lines:
-                sheet.append([float(v) if isinstance(v, Decimal) else v for v in line])
+        _xlsx_sheet(workbook, _("Scores"), export_rows(ranking), export_formats(ranking))
+        _xlsx_sheet(workbook, _("Budget"), export_budget(ranking), [None, AMOUNT_FORMAT])
         spool = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
         workbook.save(spool)
         spool.seek(0)
         return FileResponse(
             spool,
             as_attachment=True,
-            filename=f"{self.call.slug}-scores.xlsx",
+            filename=export_filename(self.call, "xlsx"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
@@ -305,7 +364,7 @@ class DecideView(ManagedCallMixin, TemplateView):
         decision = row.decision
         if decision is not None and decision.published_at is not None:
             return [Decision.Outcome.AWARD] if decision.outcome == Decision.Outcome.RESERVE else []
-        return list(Decision.Outcome.values)
+        return [str(value) for value in Decision.DECIDABLE]
 
     def initial(self, row):
         if row.decision is not None and row.decision.published_at is None:
@@ -419,7 +478,7 @@ class EmailTemplateListView(ManagedCallMixin, TemplateView):
                 "language_label": name,
                 "customised": (outcome, code) in own,
             }
-            for outcome, label in Decision.Outcome.choices
+            for outcome, label in Decision.decidable_choices()
             for code, name in settings.LANGUAGES
         ]
         return super().get_context_data(entries=entries, **kwargs)
@@ -434,7 +493,7 @@ class EmailTemplateView(ManagedCallMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         from django.conf import settings
 
-        if kwargs["outcome"] not in Decision.Outcome.values or kwargs["language"] not in dict(settings.LANGUAGES):
+        if kwargs["outcome"] not in Decision.DECIDABLE or kwargs["language"] not in dict(settings.LANGUAGES):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

@@ -67,6 +67,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             )
         total = sum(counts.values())
         context.update(
+            conflicts=list(queries.conflicts_of(user)[:DASHBOARD_ROWS]),
             groups=groups,
             total=total,
             submitted=counts[queries.State.SUBMITTED],
@@ -217,5 +218,7 @@ class ReviewView(LoginRequiredMixin, TemplateView):
                     )
                 else:
                     messages.success(request, _("Your draft is saved."))
+                for warning in services.threshold_warnings(self.criteria, form.score_inputs()):
+                    messages.warning(request, warning)
                 return redirect("review:application", self.application.pk)
         return self.render_to_response(self.get_context_data(form=form))

@@ -16,7 +16,7 @@ django.setup()
 from django.core.management import call_command
 
 root = os.getcwd()
-apps = ["accounts", "calls", "applications", "reviews"]
+apps = ["accounts", "calls", "applications", "reviews", "grants"]
 for app in apps:
     os.makedirs(os.path.join(root, app, "locale"), exist_ok=True)
     os.chdir(os.path.join(root, app))

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def submitted(complete, member):
-    return services.submit(complete, by=member)
+    return services.submit(complete, declaration=True, by=member)
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_the_applicant_needs_no_totp_for_their_own_application(client, submitted
 def test_a_draft_is_404_to_staff_on_page_and_api(client, complete, member, admin_user, staff, state):
     if state == "reopened":
         # Submitted once, then taken back to draft: it is the applicant's alone again.
-        services.reopen(services.submit(complete, by=member), by=member)
+        services.reopen(services.submit(complete, declaration=True, by=member), by=member)
         complete.refresh_from_db()
         assert complete.reference and complete.status == "draft"
     user = admin_user if staff == "admin" else CallRoleFactory(call=complete.call, role=CallRole.Role.MANAGER).user

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def submitted(complete, member):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     Message.objects.create(application=application, author=member, body="Een vraag over de begroting.")
     return application
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def submitted(complete, member):
-    return services.submit(complete, by=member)
+    return services.submit(complete, declaration=True, by=member)
 
 
 def test_an_administrators_message_is_marked_from_staff(client, submitted, admin_user):

@@ -99,7 +99,7 @@ def test_a_call_manager_reads_the_application_but_cannot_submit_it(complete, mem
     api = _by_token(manager)
     assert api.get(_detail(complete)).status_code == 404  # a draft is the applicant's alone
     assert api.post(_submit(complete), {}, format="json").status_code == 404
-    services.submit(complete, by=member)
+    services.submit(complete, declaration=True, by=member)
     assert api.get(_detail(complete)).status_code == 200
     other_manager = CallRoleFactory().user
     assert _by_token(other_manager).get(_detail(complete)).status_code == 404
@@ -145,7 +145,9 @@ def test_an_unpublished_decision_is_never_shown(member, call, published):
 
 
 def test_submit_through_the_api_gives_the_reference_of_the_pages(complete, member):
-    response = _by_token(member).post(_submit(complete), {"version": complete.version}, format="json")
+    response = _by_token(member).post(
+        _submit(complete), {"version": complete.version, "declaration": True}, format="json"
+    )
     assert response.status_code == 200
     data = response.json()
     assert data["status"] == "submitted"

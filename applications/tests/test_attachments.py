@@ -208,14 +208,18 @@ def test_removing_an_attachment_deletes_the_file(client, draft, member, call, dj
     client.force_login(member)
     client.post(_upload_url(draft, document), {"file": SimpleUploadedFile("a.pdf", minimal_pdf())})
     attachment = Attachment.objects.get()
+    url = reverse("applications:delete_attachment", args=[draft.pk, attachment.pk])
+    # Removing asks first, without JavaScript: the link opens a confirmation, a bare POST too.
+    assert "a.pdf" in client.get(url).text
+    assert client.post(url).status_code == 200 and Attachment.objects.count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("applications:delete_attachment", args=[draft.pk, attachment.pk]))
+        response = client.post(url, {"confirm": "1"})
     assert response.status_code == 302
     assert Attachment.objects.count() == 0 and _stored_files() == []
 
 
 def test_uploads_are_refused_after_submission(complete, member, call):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     with pytest.raises(services.TransitionError):
         services.add_attachment(
             application, by=member, document=call.documents.get(), upload=SimpleUploadedFile("x.pdf", minimal_pdf())

@@ -107,6 +107,8 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
     # Review and submit.
     page.goto(f"/applications/{application.pk}/edit/review/")
     assert axe_violations(page) == []
+    # The declaration of honour must be ticked before the application goes out.
+    page.check("#id_declaration")
     page.locator("form[action$='/submit/'] button[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/$"))
     reference = page.locator("#application-reference").inner_text().strip()
@@ -114,6 +116,7 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
     assert axe_violations(page) == []
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED and application.reference == reference
+    assert application.declared_at is not None
 
     # The receipt downloads as a PDF.
     with page.expect_download() as download_info:

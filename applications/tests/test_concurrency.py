@@ -46,7 +46,10 @@ def test_twenty_parallel_submissions_get_references_0001_to_0020(call):
         submitters.append((make_complete(application, membership.user), membership.user))
 
     results, errors = _run_in_threads(
-        [lambda a=application, u=user: services.submit(a, by=u).reference for application, user in submitters]
+        [
+            lambda a=application, u=user: services.submit(a, declaration=True, by=u).reference
+            for application, user in submitters
+        ]
     )
 
     assert errors == []
@@ -58,7 +61,9 @@ def test_twenty_parallel_submissions_get_references_0001_to_0020(call):
 
 
 def test_the_same_application_submitted_twice_in_parallel_gets_one_reference(complete, member):
-    results, errors = _run_in_threads([lambda: services.submit(complete, by=member).reference for _ in range(2)])
+    results, errors = _run_in_threads(
+        [lambda: services.submit(complete, declaration=True, by=member).reference for _ in range(2)]
+    )
     assert errors == []
     assert results[0] == results[1] == f"DES-{complete.call.opens_at.year}-0001"
     complete.refresh_from_db()

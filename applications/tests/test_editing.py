@@ -106,7 +106,7 @@ def test_two_autosaves_from_the_same_tab_follow_the_version(client, draft, membe
     assert draft.title == "Twee"
 
 
-def test_a_validation_error_keeps_what_was_typed_and_saves_nothing(client, draft, member):
+def test_a_validation_error_keeps_what_was_typed_and_saves_only_the_valid_fields(client, draft, member):
     client.force_login(member)
     too_long = "woord " * 120  # the call allows 500 characters
     response = client.post(_url(draft, "general"), _general(draft, summary=too_long, title="Nieuwe titel"))
@@ -114,7 +114,8 @@ def test_a_validation_error_keeps_what_was_typed_and_saves_nothing(client, draft
     assert escape(too_long.strip()) in response.text
     assert "500" in response.text
     draft.refresh_from_db()
-    assert draft.summary != too_long.strip() and draft.title != "Nieuwe titel"
+    # Issue 12: the valid title is saved beside the invalid summary, which is not.
+    assert draft.summary != too_long.strip() and draft.title == "Nieuwe titel"
 
 
 def test_summary_counter_markup_carries_the_calls_limit(client, draft, member):
@@ -255,7 +256,7 @@ def test_an_answer_over_the_character_limit_is_refused_and_kept(client, draft, m
 
 def test_incomplete_application_may_change_answers_only_and_it_is_audited(client, complete, member, call):
     manager = CallRoleFactory(call=call, role=CallRole.Role.MANAGER).user
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     application = services.mark_incomplete(application, by=manager, missing="Beter antwoord op vraag 1")
     question = call.questions.get(kind="long_text")
     client.force_login(member)
@@ -273,7 +274,7 @@ def test_incomplete_application_may_change_answers_only_and_it_is_audited(client
 
 
 def test_a_submitted_application_is_read_only(client, complete, member):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     client.force_login(member)
     client.post(_url(application, "general"), _general(application, title="Gewijzigd"))
     application.refresh_from_db()
@@ -303,7 +304,7 @@ def test_progress_shows_which_sections_are_complete(client, complete, member):
 
 def test_completion_deadline_passed_blocks_editing(complete, member, call):
     manager = CallRoleFactory(call=call, role=CallRole.Role.MANAGER).user
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     application = services.mark_incomplete(
         application, by=manager, missing="x", deadline=timezone.now() - timedelta(minutes=1)
     )

@@ -27,7 +27,7 @@ def manager(call):
 @pytest.fixture
 def submitted(complete, member):
     """Staff take part in the thread once the application is submitted (a draft is the applicant's alone)."""
-    return services.submit(complete, by=member)
+    return services.submit(complete, declaration=True, by=member)
 
 
 def test_applicant_message_reaches_the_call_managers_by_email(

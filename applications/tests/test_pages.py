@@ -29,7 +29,9 @@ def test_detail_list_and_start_pages_render(client, draft, member):
 def test_complete_application_is_submitted_and_shows_its_reference(client, complete, member):
     client.force_login(member)
     response = client.post(
-        reverse("applications:submit", args=[complete.pk]), {"version": complete.version}, follow=True
+        reverse("applications:submit", args=[complete.pk]),
+        {"version": complete.version, "declaration": "on"},
+        follow=True,
     )
     assert response.status_code == 200
     complete.refresh_from_db()
@@ -56,7 +58,7 @@ def test_start_opens_the_existing_draft_instead_of_a_second_one(client, call, me
 def test_withdraw_with_a_reason_is_recorded_and_shown_in_the_history(client, complete, member):
     from applications import services
 
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     client.force_login(member)
     url = reverse("applications:withdraw", args=[application.pk])
     assert client.get(url).status_code == 200
@@ -73,7 +75,7 @@ def test_an_unpublished_decision_stays_hidden_from_the_applicant(client, complet
     from calls.tests.factories import CallRoleFactory
 
     manager = CallRoleFactory(call=complete.call, role=CallRole.Role.MANAGER).user
-    application = services.mark_admissible(services.submit(complete, by=member), by=manager)
+    application = services.mark_admissible(services.submit(complete, declaration=True, by=member), by=manager)
     services.record_decision(application, status="rejected", by=manager)
     client.force_login(member)
     for url in (reverse("applications:list"), reverse("applications:detail", args=[application.pk])):

@@ -39,7 +39,7 @@ def test_my_applications_query_count_does_not_grow(client, member, call, rows, d
 
 @pytest.mark.parametrize("rows", [1, 20])
 def test_application_page_query_count_does_not_grow(client, complete, member, rows, django_assert_max_num_queries):
-    services.submit(complete, by=member)
+    services.submit(complete, declaration=True, by=member)
     PartnerFactory.create_batch(rows, application=complete)
     BudgetLineFactory.create_batch(rows, application=complete)
     MessageFactory.create_batch(rows, application=complete)

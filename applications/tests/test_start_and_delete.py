@@ -64,7 +64,7 @@ def test_a_draft_that_was_never_submitted_can_be_deleted_with_its_files(
 
 
 def test_a_submitted_or_reopened_application_is_never_deleted_only_withdrawn(client, complete, member):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     client.force_login(member)
     assert client.post(reverse("applications:delete", args=[application.pk])).status_code == 404
     services.reopen(application, by=member)

@@ -31,7 +31,7 @@ def test_submission_is_refused_when_de_minimis_aid_would_exceed_the_ceiling(stat
     state_aid.de_minimis_received = Decimal("295000")  # + € 8,000 requested = € 303,000
     state_aid.save()
     with pytest.raises(TransitionError) as refused:
-        services.submit(_reload(state_aid), by=member)
+        services.submit(_reload(state_aid), declaration=True, by=member)
     assert "€ 303.000" in refused.value.message and "€ 300.000" in refused.value.message
     state_aid.refresh_from_db()
     assert state_aid.status == Status.DRAFT
@@ -40,17 +40,17 @@ def test_submission_is_refused_when_de_minimis_aid_would_exceed_the_ceiling(stat
 def test_submission_asks_for_the_declaration_first(state_aid, member):
     assert [f.code for f in selectors.missing_for(_reload(state_aid))] == ["missing_de_minimis"]
     with pytest.raises(TransitionError):
-        services.submit(_reload(state_aid), by=member)
+        services.submit(_reload(state_aid), declaration=True, by=member)
 
 
 def test_a_request_under_the_ceiling_is_submitted(state_aid, member):
     state_aid.de_minimis_received = Decimal("292000")  # exactly € 300,000 with the request
     state_aid.save()
-    assert services.submit(_reload(state_aid), by=member).status == Status.SUBMITTED
+    assert services.submit(_reload(state_aid), declaration=True, by=member).status == Status.SUBMITTED
 
 
 def test_without_the_state_aid_section_nothing_is_asked(complete, member):
-    assert services.submit(_reload(complete), by=member).status == Status.SUBMITTED
+    assert services.submit(_reload(complete), declaration=True, by=member).status == Status.SUBMITTED
 
 
 def test_the_budget_page_asks_the_declaration_and_shows_the_refusal(client, state_aid, member, settings):

@@ -34,7 +34,7 @@ def test_late_submit_is_refused_even_when_the_form_was_loaded_before_the_deadlin
         page = client.get(reverse("applications:section", args=[complete.pk, "review"]))
         assert page.status_code == 200 and f"applications/{complete.pk}/submit/" in page.text
     with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
-        response = client.post(_submit_url(complete), {"version": complete.version})
+        response = client.post(_submit_url(complete), {"version": complete.version, "declaration": "on"})
     assert response.status_code == 409
     assert "dinsdag 12 mei 2026" in response.text
     assert "12:00" in response.text
@@ -45,7 +45,7 @@ def test_late_submit_is_refused_even_when_the_form_was_loaded_before_the_deadlin
 @pytest.mark.django_db
 def test_submit_one_second_before_the_deadline_is_accepted(complete, member):
     deadline = complete.call.closes_at
-    application = services.submit(complete, by=member, now=deadline - timedelta(seconds=1))
+    application = services.submit(complete, declaration=True, by=member, now=deadline - timedelta(seconds=1))
     assert application.status == Status.SUBMITTED and application.submitted_at == deadline - timedelta(seconds=1)
 
 
@@ -55,15 +55,15 @@ def test_reference_uses_the_prefix_and_the_brussels_year_of_the_opening(complete
     # 31 December 23:30 UTC is already 1 January in Brussels.
     call.opens_at = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
     call.save()
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     assert application.reference == "DES-2026-0001"
 
 
 @pytest.mark.django_db
 def test_double_submit_gives_one_submission_one_reference_one_receipt(client, complete, member):
     client.force_login(member)
-    first = client.post(_submit_url(complete), {"version": complete.version})
-    second = client.post(_submit_url(complete), {"version": complete.version})
+    first = client.post(_submit_url(complete), {"version": complete.version, "declaration": "on"})
+    second = client.post(_submit_url(complete), {"version": complete.version, "declaration": "on"})
     assert first.status_code == second.status_code == 302
     complete.refresh_from_db()
     assert complete.status == Status.SUBMITTED and complete.reference == f"DES-{complete.call.opens_at.year}-0001"
@@ -75,7 +75,7 @@ def test_double_submit_gives_one_submission_one_reference_one_receipt(client, co
 def test_every_member_of_the_organisation_gets_the_receipt(complete, member, django_capture_on_commit_callbacks):
     colleague = MembershipFactory(organisation=member.organisation).user
     with django_capture_on_commit_callbacks(execute=True):
-        application = services.submit(complete, by=member)
+        application = services.submit(complete, declaration=True, by=member)
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == sorted([member.email, colleague.email])
     assert application.reference in mail.outbox[0].subject
@@ -85,7 +85,7 @@ def test_every_member_of_the_organisation_gets_the_receipt(complete, member, dja
 def test_submit_refused_with_a_blocking_eligibility_finding(client, complete, member):
     complete.partners.all().delete()  # no news medium left
     client.force_login(member)
-    response = client.post(_submit_url(complete), {"version": complete.version})
+    response = client.post(_submit_url(complete), {"version": complete.version, "declaration": "on"})
     assert response.status_code == 409
     assert "nieuwsmedium" in response.text or "news medium" in response.text
     complete.refresh_from_db()
@@ -96,23 +96,23 @@ def test_submit_refused_with_a_blocking_eligibility_finding(client, complete, me
 def test_submit_refused_while_the_funding_plan_does_not_balance(complete, member):
     Application.objects.filter(pk=complete.pk).update(own_contribution=0)
     with pytest.raises(TransitionError):
-        services.submit(complete, by=member)
+        services.submit(complete, declaration=True, by=member)
 
 
 @pytest.mark.django_db
 def test_submit_refused_when_a_required_answer_or_document_is_missing(complete, member):
     complete.attachments.all().delete()
     with pytest.raises(TransitionError, match="Projectplan"):
-        services.submit(complete, by=member)
+        services.submit(complete, declaration=True, by=member)
     complete.answers.all().delete()
     with pytest.raises(TransitionError, match="Welk probleem"):
-        services.submit(complete, by=member)
+        services.submit(complete, declaration=True, by=member)
 
 
 @pytest.mark.django_db
 def test_submit_from_a_stale_review_page_is_refused(client, complete, member):
     client.force_login(member)
-    response = client.post(_submit_url(complete), {"version": complete.version - 1})
+    response = client.post(_submit_url(complete), {"version": complete.version - 1, "declaration": "on"})
     assert response.status_code == 409
     complete.refresh_from_db()
     assert complete.status == Status.DRAFT
@@ -120,7 +120,7 @@ def test_submit_from_a_stale_review_page_is_refused(client, complete, member):
 
 @pytest.mark.django_db
 def test_receipt_is_a_pdf_with_the_hash_of_the_submitted_content(client, complete, member, monkeypatch):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     digest = content.content_hash(application)
     assert audit.events_for(application).get(action="submitted").data["content_sha256"] == digest
     rendered = {}
@@ -148,7 +148,7 @@ def test_receipt_is_a_pdf_with_the_hash_of_the_submitted_content(client, complet
 
 @pytest.mark.django_db
 def test_receipt_is_a_real_pdf(client, complete, member):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     client.force_login(member)
     response = client.get(reverse("applications:receipt", args=[application.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
@@ -179,7 +179,7 @@ def test_submitting_with_the_broker_down_succeeds_and_the_receipt_goes_out_later
     app.conf.task_always_eager = False
     try:
         client.force_login(member)
-        response = client.post(_submit_url(complete), {"version": complete.version})
+        response = client.post(_submit_url(complete), {"version": complete.version, "declaration": "on"})
         assert response.status_code == 302
         complete.refresh_from_db()
         assert complete.status == Status.SUBMITTED and complete.reference

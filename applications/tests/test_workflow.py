@@ -25,7 +25,7 @@ def manager(call):
 def _perform(transition, application, *, member, manager):
     """Call the service that performs `transition`, as the actor of the table."""
     if transition in (Transition.SUBMIT, Transition.RESUBMIT):
-        return services.submit(application, by=member)
+        return services.submit(application, declaration=True, by=member)
     if transition == Transition.REOPEN:
         return services.reopen(application, by=member)
     if transition == Transition.WITHDRAW:
@@ -147,7 +147,7 @@ def test_applicant_cannot_take_staff_transitions(transition, complete, member):
 
 def test_staff_cannot_submit_or_withdraw_for_the_applicant(complete, manager):
     with pytest.raises(TransitionError):
-        services.submit(complete, by=manager)
+        services.submit(complete, declaration=True, by=manager)
     with pytest.raises(TransitionError):
         services.withdraw(complete, by=manager)
 
@@ -160,7 +160,7 @@ def test_a_manager_of_another_call_cannot_decide(complete):
 
 
 def test_reopen_is_refused_after_the_deadline(complete, member):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     later = application.call.closes_at + timedelta(seconds=1)
     with pytest.raises(TransitionError, match="12|:"):
         services.reopen(application, by=member, now=later)
@@ -169,26 +169,26 @@ def test_reopen_is_refused_after_the_deadline(complete, member):
 
 
 def test_reopen_keeps_the_reference_and_resubmitting_keeps_it_too(complete, member):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     reference = application.reference
     application = services.reopen(application, by=member)
     assert application.status == Status.DRAFT and application.reference == reference
-    application = services.submit(application, by=member)
+    application = services.submit(application, declaration=True, by=member)
     assert application.reference == reference
 
 
 def test_incomplete_application_resubmits_before_the_completion_deadline_only(complete, member, manager):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     deadline = timezone.now() + timedelta(days=7)
     application = services.mark_incomplete(application, by=manager, missing="Intentieverklaring", deadline=deadline)
     with pytest.raises(TransitionError):
-        services.submit(application, by=member, now=deadline + timedelta(seconds=1))
-    application = services.submit(application, by=member, now=deadline - timedelta(minutes=1))
+        services.submit(application, declaration=True, by=member, now=deadline + timedelta(seconds=1))
+    application = services.submit(application, declaration=True, by=member, now=deadline - timedelta(minutes=1))
     assert application.status == Status.SUBMITTED
 
 
 def test_incomplete_default_deadline_is_the_calls_completion_days(complete, member, manager):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     before = timezone.now()
     application = services.mark_incomplete(application, by=manager, missing="Begroting")
     expected = before + timedelta(days=application.call.completion_days)
@@ -196,7 +196,7 @@ def test_incomplete_default_deadline_is_the_calls_completion_days(complete, memb
 
 
 def test_inadmissible_needs_a_motivation(complete, member, manager):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     with pytest.raises(TransitionError):
         services.mark_inadmissible(application, by=manager, motivation="  ")
     application.refresh_from_db()
@@ -204,7 +204,7 @@ def test_inadmissible_needs_a_motivation(complete, member, manager):
 
 
 def test_incomplete_needs_to_say_what_is_missing(complete, member, manager):
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     with pytest.raises(TransitionError):
         services.mark_incomplete(application, by=manager, missing="")
 
@@ -239,7 +239,7 @@ def test_decision_stays_hidden_until_published(complete, manager):
 def test_every_state_change_is_in_the_audit_log(complete, member, manager):
     from portal import audit
 
-    application = services.submit(complete, by=member)
+    application = services.submit(complete, declaration=True, by=member)
     services.mark_admissible(application, by=manager)
     actions = list(audit.events_for(application).values_list("action", flat=True))
     assert "submitted" in actions and "marked_admissible" in actions

@@ -29,3 +29,10 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def bare_label(label):
+    """A field label without its closing punctuation, for "label: message" in error summaries
+    (a label that is a sentence, "… this evaluation.", would read ".:")."""
+    return str(label or "").rstrip().rstrip(".:;?!*").rstrip()

@@ -61,7 +61,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, path
+from django.urls import get_resolver, path
 
 from accounts.models import ErasureRequest, Invitation, Membership, User
 from accounts.services import invite_member
@@ -72,6 +72,10 @@ from applications.views import SECTIONS
 from calls.forms import ITEM_FORMS
 from calls.models import CallRole, Question, QuestionKind
 from calls.seed import seed_calls
+from grants import services as grant_services
+from grants.models import Grant, PaymentBatch, PaymentOrder
+from portal.testing.urls import Pattern, build
+from portal.testing.urls import walk as walk_patterns
 from reviews import decisions, reconsideration
 from reviews.models import Decision, Reconsideration, ReconsiderationAttachment
 from reviews.queries import State
@@ -443,41 +447,15 @@ def hostile_query(forms: list[Form], offset: int) -> str:
 # --- Every address of the portal, its parameters filled from the seed ---------------------------
 
 
-@dataclass
-class Pattern:
-    route: str  # the full route, with <converter:name> or a regex
-    name: str  # namespaced name
-    params: tuple[str, ...]
+def _crawled(route: str, name: str) -> bool:
+    if route.startswith(SKIPPED_PREFIXES) or name in SKIPPED_NAMES:
+        return False
+    return not (route.startswith("accounts/") and name not in ALLAUTH_KEPT)
 
 
-def walk(patterns, prefix="", namespace="") -> list[Pattern]:
-    found = []
-    for p in patterns:
-        route = str(p.pattern)
-        if isinstance(p, URLResolver):
-            found += walk(p.url_patterns, prefix + route, namespace + (f"{p.namespace}:" if p.namespace else ""))
-        elif isinstance(p, URLPattern):
-            full = prefix + route
-            name = namespace + (p.name or "")
-            if full.startswith(SKIPPED_PREFIXES) or p.name in SKIPPED_NAMES:
-                continue
-            if full.startswith("accounts/") and p.name not in ALLAUTH_KEPT:
-                continue
-            params = tuple(re.findall(r"<(?:\w+:)?(\w+)>", full)) or tuple(re.findall(r"\(\?P<(\w+)>", full))
-            found.append(Pattern(full, name, params))
-    return found
-
-
-def build(pattern: Pattern, kwargs: dict) -> str:
-    route = pattern.route
-    if isinstance(route, str) and "(?P<" in route:  # allauth's regex routes
-        route = route.replace("^", "").replace("$", "")
-        for name, value in kwargs.items():
-            route = re.sub(rf"\(\?P<{name}>[^)]*\)", lambda _m, v=value: str(v), route)
-        return "/" + route
-    for name, value in kwargs.items():
-        route = re.sub(rf"<(?:\w+:)?{name}>", lambda _m, v=value: str(v), route)
-    return "/" + route
+def walk(patterns) -> list[Pattern]:
+    """The patterns the crawler visits (see SKIPPED_PREFIXES and ALLAUTH_KEPT)."""
+    return walk_patterns(patterns, keep=_crawled)
 
 
 @dataclass
@@ -526,6 +504,14 @@ def _more_states(calls: dict, users: dict, organisations: dict) -> None:
     decisions.reserve(others[0], by=manager)
     decisions.reject(others[1], motivation="Te weinig bereik.", by=manager)
     decisions.publish(lb, by=manager)
+    # The award opened a grant (grants listens to the publication): accepted, its advance
+    # proposed by the manager and approved by the administrator, and exported in a batch.
+    grant = Grant.objects.get(application=own)
+    grant_services.accept(grant, by=users["applicant"], iban="BE68539007547034", account_holder="Gemeente Voorbeeld")
+    advance = grant.payment_orders.get()
+    grant_services.propose_payment(advance, by=manager)
+    grant_services.approve_payment(advance, by=users["admin"])
+    grant_services.create_batch(lb, by=manager)
     # A reconsideration with a file (the demo applicant's own award keeps its request form open).
     reconsideration.request(
         others[1],
@@ -553,6 +539,8 @@ def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
 
     if not params:
         return [{}]
+    if namespace in ("grants", "grants_manage") or pattern.name.startswith(("api:grant", "api:payment")):
+        return _grant_bindings(pattern, params, first_slug)
     if pattern.name == "account_reset_password_from_key":
         return [{"uidb36": "2", "key": "set-password"}, {"uidb36": "zz", "key": SCRIPT}]
     if params == {"slug"}:
@@ -669,6 +657,37 @@ def _reconsideration_bindings(pattern: Pattern, params: set, first_slug: str) ->
         return [{"slug": slug, "pk": pk, "file_pk": file.pk}, {"slug": slug, "pk": pk, "file_pk": MISSING}]
     if params == {"pk", "file_pk"}:
         return [{"pk": asked.application_id, "file_pk": file.pk}, {"pk": asked.application_id, "file_pk": MISSING}]
+    return None
+
+
+def _grant_bindings(pattern: Pattern, params: set, first_slug: str) -> list[dict] | None:
+    grants = list(Grant.objects.select_related("call").order_by("pk"))
+    if params == {"slug"}:
+        return [{"slug": slug} for slug in sorted({g.call.slug for g in grants} | {first_slug})] + [
+            {"slug": MISSING_SLUG}
+        ]
+    if pattern.name.startswith("api:payment"):
+        return [{"pk": o.pk} for o in PaymentOrder.objects.order_by("pk")] + [{"pk": MISSING}]
+    if params == {"pk"}:
+        return [{"pk": g.pk} for g in grants] + [{"pk": MISSING}, {"pk": HUGE_INT}]
+    if params == {"pk", "kind"}:
+        return [{"pk": g.pk, "kind": k} for g in grants for k in ("interim", "final")] + [
+            {"pk": grants[0].pk, "kind": MALFORMED},
+            {"pk": MISSING, "kind": "final"},
+        ]
+    if params == {"slug", "pk"}:
+        return [{"slug": g.call.slug, "pk": g.pk} for g in grants] + [
+            {"slug": first_slug, "pk": grants[0].pk},
+            {"slug": first_slug, "pk": MISSING},
+        ]
+    if params == {"slug", "batch", "fmt"}:
+        batches = list(PaymentBatch.objects.select_related("call").order_by("pk"))
+        return [
+            {"slug": b.call.slug, "batch": b.pk, "fmt": f} for b in batches for f in ("csv", "xlsx", "xml", "pdf")
+        ] + [
+            {"slug": first_slug, "batch": batches[0].pk, "fmt": "csv"},
+            {"slug": batches[0].call.slug, "batch": MISSING, "fmt": "csv"},
+        ]
     return None
 
 

@@ -47,6 +47,13 @@ def test_every_answer_carries_a_request_id_and_keeps_a_sane_one_from_the_proxy(c
     assert client.get("/healthz", HTTP_X_REQUEST_ID="<script>")["X-Request-ID"] != "<script>"
 
 
+def test_the_log_line_of_a_404_carries_the_request_id(client, caplog):
+    caplog.handler.addFilter(RequestIdFilter())
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/calls/no-such-call/", HTTP_X_REQUEST_ID="req-404-abcdef").status_code == 404
+    assert [r.request_id for r in caplog.records if r.name == "django.request"] == ["req-404-abcdef"]
+
+
 def broken_view(request):
     logging.getLogger("portal.tests").error("about to fail")
     raise RuntimeError("boom")

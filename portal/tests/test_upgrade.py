@@ -23,7 +23,7 @@ from django.db import connection
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 # Every app of the project, most downstream first (the order in which they are taken back).
-PROJECT_APPS = ["reviews", "applications", "calls", "accounts", "portal"]
+PROJECT_APPS = ["grants", "reviews", "applications", "calls", "accounts", "portal"]
 BACK_TO_FIRST = "from django.core.management import call_command\n" + "".join(
     f"call_command('migrate', '{app}', '0001', interactive=False, verbosity=0)\n" for app in PROJECT_APPS
 )

@@ -88,7 +88,9 @@ def test_admit_assign_declare_score_and_follow_the_progress(browser_page):
     page.get_by_role("button", name="Mijn verklaring versturen").click()
     page.wait_for_load_state()
     assert "U bent van deze aanvraag ontheven" in page.locator(".messages").inner_text()
-    assert "Bronnen in beeld" not in page.locator("main").inner_text()
+    # Gone from the work (no link to it), but listed as "conflict declared" (issue 12).
+    assert page.get_by_role("link", name="Bronnen in beeld").count() == 0
+    assert "Bronnen in beeld" in page.locator("[data-testid=conflicts]").inner_text()
     assert page.goto(declare_url).status == 404
     page.console_errors.clear()  # the 404 just asserted (and its favicon) are expected
 

@@ -276,8 +276,9 @@ def test_page_exports_and_api_agree_on_funded_reserve_used_and_remaining(decided
     assert "€ 90.000" in chart["summary"] and "€ 10.000" in chart["summary"]
 
     csv_response = client.get(reverse("ranking:export_csv", args=[call.slug]))
-    lines = list(csv.DictReader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig"))))
-    counted = {line["Titel"]: D(line["Meegeteld in het budget"]) for line in lines}
+    content = b"".join(csv_response.streaming_content).decode("utf-8-sig")
+    lines = list(csv.DictReader(io.StringIO(content), delimiter=";"))  # Dutch: semicolons, decimal commas
+    counted = {line["Titel"]: D(line["Meegeteld in het budget"].replace(",", ".")) for line in lines}
     assert {title for title, amount in counted.items() if amount} == expected["funded"]
     assert {line["Titel"] for line in lines if line["Financieringslijn"] == "reserve"} == expected["reserve"]
     assert sum(counted.values()) == expected["used"]

@@ -150,10 +150,11 @@ def test_an_empty_amount_goes_back_to_the_requested_amount(call, manager, client
     assert not GrantProposal.objects.exists()
 
 
-def parse_csv(response):
+def parse_csv(response, delimiter=";"):
+    """The CSV as a spreadsheet program reads it: Dutch (the default) uses semicolons."""
     content = b"".join(response.streaming_content).decode("utf-8")
     assert content.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    return list(csv.reader(io.StringIO(content.lstrip("\ufeff")), delimiter=delimiter))
 
 
 def test_the_csv_export_has_the_same_scores_as_the_page_and_is_audited(call, manager, client):
@@ -164,8 +165,8 @@ def test_the_csv_export_has_the_same_scores_as_the_page_and_is_audited(call, man
     header, lines = rows[0], {line[3]: dict(zip(rows[0], line, strict=True)) for line in rows[1:]}
     assert set(lines) == {"A", "B", "C", "F"}
     assert lines["A"]["Totaal (%)"] == "100" and lines["A"]["Rang"] == "1"
-    assert lines["C"]["Relevantie: score"] == "3.25"
-    assert lines["C"]["Relevantie: mediaan"] == "3.25"
+    assert lines["C"]["Relevantie: score"] == "3,25"  # a decimal comma, as Belgian Excel reads it
+    assert lines["C"]["Relevantie: mediaan"] == "3,25"
     assert lines["C"]["Relevantie: onenigheid"] == "ja"
     assert lines["F"]["Geslaagd"] == "nee"
     assert lines["F"]["Ingediende beoordelingen"] == "1"

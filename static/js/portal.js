@@ -2,12 +2,20 @@
 (function () {
   "use strict";
 
+  // Characters as the server counts them (calls.eligibility.visible_length): a line break is
+  // one character, composed accents one, surrounding blanks none, an emoji one (code points).
+  function visibleLength(text) {
+    var value = text.replace(/\r\n/g, "\n");
+    if (value.normalize) value = value.normalize("NFC");
+    return Array.from(value.trim()).length;
+  }
+
   // Character counters: <textarea data-max-chars="2000" aria-describedby="x-counter">
   function updateCounter(field) {
     var max = parseInt(field.dataset.maxChars, 10);
     var counter = document.getElementById(field.id + "-counter");
     if (!counter || !max) return;
-    var left = max - field.value.length;
+    var left = max - visibleLength(field.value);
     counter.textContent = counter.dataset.template.replace("%(n)s", left);
     counter.classList.toggle("text-danger", left < 0);
   }

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0003_waiver_decision'),
+        ('applications', '0004_declaration_of_honour'),
     ]
 
     operations = [

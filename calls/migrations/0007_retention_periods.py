@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0004_sector_partnership_rule'),
+        ('calls', '0006_criterion_rubric'),
     ]
 
     operations = [
