@@ -41,7 +41,7 @@ class MyDataView(LoginRequiredMixin, NotFoundWithoutPermission, FormView):
         privacy.request_erasure(self.request.user, reason=form.cleaned_data["reason"])
         messages.success(
             self.request,
-            _("Your request to delete your account has been recorded. Staff will handle it and tell you by e-mail."),
+            _("Your request to delete your account has been recorded. Staff will handle it."),
         )
         return redirect("privacy:mine")
 
