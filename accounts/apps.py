@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import privacy, signals  # noqa: F401

@@ -46,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the account was erased at the person's request and anonymised because records
+    # that must be kept (submitted applications, reviews) still point at it (accounts/privacy.py).
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -59,9 +62,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
 
     def __str__(self):
-        return self.full_name or self.email
+        return self.get_full_name()
 
     def get_full_name(self):
+        if self.erased_at:
+            return str(_("former user"))
         return self.full_name or self.email
 
     def get_short_name(self):
@@ -181,3 +186,37 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.organisation}"
+
+
+class ErasureRequest(models.Model):
+    """A person's request to delete their account, handled by staff (accounts/privacy.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for staff")
+        ERASED = "erased", _("account deleted")
+        ANONYMISED = "anonymised", _("account anonymised")
+        REFUSED = "refused", _("refused")
+
+    # Null once the account is deleted; the request itself stays as the record that it was done.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="erasure_requests"
+    )
+    reason = models.TextField(_("reason (optional)"), blank=True, max_length=2000)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="one_pending_erasure_request_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id or '–'} {self.status}"

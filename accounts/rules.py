@@ -61,3 +61,9 @@ rules.add_perm("accounts.manage_members", rules.is_authenticated & is_organisati
 rules.add_perm(
     "accounts.remove_membership", rules.is_authenticated & (owns_membership_organisation | is_own_membership)
 )
+
+# A person's rights (accounts/privacy.py): everyone logged in downloads their own data and may
+# ask for erasure; administrators handle the requests.
+rules.add_perm("accounts.export_own_data", rules.is_authenticated)
+rules.add_perm("accounts.request_erasure", rules.is_authenticated)
+rules.add_perm("accounts.handle_erasure_requests", rules.is_authenticated & rules.is_superuser)

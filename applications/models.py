@@ -122,6 +122,8 @@ class Application(models.Model):
     completion_deadline = models.DateTimeField(_("complete before"), null=True, blank=True)
     # A decision (reviews) is shown to the applicant only once staff publish it.
     decision_published_at = models.DateTimeField(_("decision published"), null=True, blank=True)
+    # Set when the retention period ended and the personal data was removed (reviews/retention.py).
+    personal_data_removed_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
     # The declaration of honour ticked when submitting: its text as shown and when it was given.
     declaration_text = models.TextField(_("declaration of honour"), blank=True)
     declared_at = models.DateTimeField(_("declared"), null=True, blank=True)
@@ -145,6 +147,16 @@ class Application(models.Model):
 
     def get_absolute_url(self):
         return reverse("applications:detail", args=[self.pk])
+
+    @property
+    def display_title(self) -> str:
+        """The title as pages show it: a draft may have none, and a non-funded application's
+        title goes with its personal data when the retention period ends."""
+        if self.title:
+            return self.title
+        if self.personal_data_removed_at:
+            return _("Content removed after the retention period")
+        return _("Draft application")
 
     @property
     def has_entries(self) -> bool:

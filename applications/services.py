@@ -738,3 +738,36 @@ __all__ = [
     "submit",
     "withdraw",
 ]
+
+
+# --- retention (called by reviews.retention) ------------------------------------------------
+
+
+@transaction.atomic
+def remove_personal_data(application: Application, *, funded: bool, now: datetime) -> bool:
+    """Remove the personal data of an application whose retention period has ended; what the
+    public register and the accounts need stays (organisation, amounts, dates, reference,
+    status). Idempotent: returns False when it was already done."""
+    application = _locked(application)
+    if application.personal_data_removed_at is not None:
+        return False
+    Partner.objects.filter(application=application).update(contact_name="", contact_email="")
+    Answer.objects.filter(application=application).update(value=None)
+    Message.objects.filter(application=application).delete()
+    files = [name for name in application.attachments.values_list("file", flat=True) if name]
+    application.attachments.all().delete()
+    if not funded:
+        # A funded project's title and summary are public (the subsidy register); the others'
+        # are free text of the applicants and go.
+        application.title = application.acronym = application.summary = ""
+        BudgetLine.objects.filter(application=application).update(description="")
+    application.waiver_motivation = application.waiver_decision_motivation = ""
+    application.completion_request = ""
+    application.personal_data_removed_at = now
+    # Field history would keep every earlier version of the text: it goes, the removal stays.
+    application.history.all().delete()
+    application.save()
+    audit.record(application, "personal_data_removed", by=None, funded=funded, attachments=len(files))
+    storage = Attachment._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    return True

@@ -257,6 +257,7 @@ class CallForm(forms.ModelForm):
             "summary_max_chars", "allow_multiple_drafts", "max_upload_mb", "max_attachments", "completion_days",
             "reviews_required", "max_reviewer_load", "review_due_days",
             "max_score", "score_step", "overall_threshold", "disagreement_gap", "funding_policy", "review_visibility",
+            "retention_years", "funded_retention_years",
         ]  # fmt: skip
         field_classes = {"opens_at": DateTimeField, "closes_at": DateTimeField}
         widgets = {
@@ -299,6 +300,7 @@ class CallForm(forms.ModelForm):
                 Row(Column("max_score"), Column("score_step"), Column("overall_threshold"), Column("disagreement_gap")),
                 Row(Column("funding_policy"), Column("review_visibility")),
             ),
+            Fieldset(_("Retention"), Row(Column("retention_years"), Column("funded_retention_years"))),
         )
 
 

@@ -125,6 +125,17 @@ class Call(models.Model):
     review_closes_at = models.DateTimeField(_("review phase closes"), null=True, blank=True)
     decisions_published_at = models.DateTimeField(_("decisions published"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # Retention (privacy statement): counted from the call's decision; personal data in the
+    # applications is removed when it ends (reviews/retention.py).
+    retention_years = models.PositiveSmallIntegerField(
+        _("years applications are kept after the decision"), default=5, validators=[MinValueValidator(1)]
+    )
+    funded_retention_years = models.PositiveSmallIntegerField(
+        _("years funded applications are kept after the decision"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("Longer where audit rules require funded files to be kept."),
+    )
     cloned_from = models.ForeignKey(
         "self", verbose_name=_("previous round"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

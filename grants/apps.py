@@ -10,7 +10,7 @@ class GrantsConfig(AppConfig):
         from reviews.signals import decision_published
         from reviews.views_funded import register_column
 
-        from . import funded, signals
+        from . import funded, privacy, signals  # noqa: F401 - privacy registers its contributor
 
         decision_published.connect(signals.on_decision_published, dispatch_uid="grants-open-on-award")
         register_column(funded.PAID_COLUMN)

@@ -85,6 +85,14 @@ def dispatch(pk: int) -> None:
         log.warning("Could not queue notification %s (%s); the outbox will retry.", pk, exc)
 
 
+def _headers(notification: Notification) -> dict:
+    # One Message-ID per notification, the same on every attempt: should a worker die after
+    # the SMTP server accepted the message but before the commit, the resend carries the same
+    # id, and mail systems that deduplicate on it deliver it once.
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "oproep.invalid"
+    return {"Message-ID": f"<notification-{notification.pk}-{notification.created_at:%Y%m%d%H%M%S}@{domain}>"}
+
+
 def send_now(pk: int) -> bool:
     """Send one pending notification; idempotent (a sent one is never sent twice)."""
     with transaction.atomic():
@@ -94,7 +102,9 @@ def send_now(pk: int) -> bool:
         if notification is None:
             return False
         try:
-            EmailMessage(notification.subject, notification.body, to=[notification.email]).send()
+            EmailMessage(
+                notification.subject, notification.body, to=[notification.email], headers=_headers(notification)
+            ).send()
         except Exception as exc:
             notification.attempts += 1
             notification.last_error = str(exc)[:2000]

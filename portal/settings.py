@@ -65,7 +65,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "portal.middleware.PermissionsPolicyMiddleware",  # first: every response, static files included
+    "portal.logs.RequestIdMiddleware",  # first: every log line and error page carries the id
+    "portal.metrics.MetricsMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",  # every response, static files included
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -252,12 +254,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when the broker is down: the outbox (portal.notifications) keeps
 # the message and the beat task re-sends it, so a request never hangs on a dead broker.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
+    # A task taken by a worker that died (acks_late) goes back to the queue after this long.
+    # It must exceed the longest task (and any countdown); e-mail takes seconds.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "portal.tasks.flush_outbox", "schedule": 60.0},
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 3600.0},
+    # The privacy statement's retention periods (reviews/retention.py); idempotent, so daily.
+    "apply-retention": {"task": "reviews.tasks.apply_retention", "schedule": 24 * 3600.0},
     "grant-acceptances": {"task": "grants.tasks.watch_acceptances", "schedule": 3600.0},
     "grant-report-reminders": {"task": "grants.tasks.send_report_reminders", "schedule": 3600.0},
 }
@@ -321,10 +332,28 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Operations -------------------------------------------------------------------------
+# /metrics answers only these addresses (or networks), or a request with the bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", [])
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+
+# JSON lines in production (one object per line, with the request id); readable text in development.
+LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "portal.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -9,7 +9,7 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from calls.signals import demo_seeded, reviewer_removed
 
-        from . import signals
+        from . import privacy, signals  # noqa: F401 - privacy registers its contributor
 
         demo_seeded.connect(signals.on_demo_seeded, dispatch_uid="reviews-demo")
         reviewer_removed.connect(signals.on_reviewer_removed, dispatch_uid="reviews-reviewer-removed")

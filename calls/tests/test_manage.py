@@ -105,6 +105,8 @@ NEW_CALL = {
     "disagreement_gap": 2,
     "funding_policy": "strict",
     "review_visibility": "after_own",
+    "retention_years": "5",
+    "funded_retention_years": "10",
 }
 
 

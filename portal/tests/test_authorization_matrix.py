@@ -261,6 +261,10 @@ TABLE: dict[str, dict] = {
     "admin_application": {"admin": True, "content": True, "allow": {"admin": SUBMITTED}},
     # Applications are never deleted through the admin (applications/admin.py): a 403 is fine.
     "admin_application_delete": {"admin": True, "content": True, "either": {"admin": SUBMITTED}},
+    # /metrics exists only for the configured scrapers (none here): a 404 for everyone (issue 16).
+    "metrics": {"public": True, "allow": {}},
+    # Erasure requests (issue 16): administrators see and handle them; nobody else learns of them.
+    "erasure_requests": {"allow": {"admin": {NONE, "R"}}},
     # The admin's "no such page" for any address under /admin/ it does not know.
     "admin_catch_all": {"admin": True, "content": True, "either": {"admin": {NONE}}},
 }
@@ -293,9 +297,13 @@ FAMILY = {
             "accounts:create",
             "accounts:notifications",
             "api:application-list",
+            "privacy:mine",
+            "privacy:export",
         ],
         "signed_in",
     ),
+    "metrics": "metrics",
+    **dict.fromkeys(["privacy_manage:list", "privacy_manage:handle"], "erasure_requests"),
     "applications:start": "start",
     **dict.fromkeys(["review:dashboard", "review:list"], "reviewer_home"),
     "manage_calls:list": "management_home",
@@ -405,6 +413,7 @@ POSTED = {
     "grant_report",
     "grant_staff",
     "payment",
+    "erasure_requests",
 }
 # Families whose allowed POSTs are sent too (rule 6 reads the staff's answers).
 ALWAYS_POSTED = {"payment"}
@@ -501,6 +510,8 @@ def bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | None:
         return own + crossed + [("missing", {"slug": slug_of["c1"], "pk": MISSING})]
     if params == {"state"}:
         return [(NONE, {"state": s}) for s in State.ORDER]
+    if name == "privacy_manage:handle":
+        return [("R", {"pk": _erasure_request().pk}), ("missing", {"pk": MISSING})]
     if name.startswith("accounts:"):
         orgs, invitations, memberships = world.organisations, world.invitations, world.memberships
         if params == {"token"}:
@@ -577,6 +588,15 @@ def _grant_bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | 
         own = [(k, {"pk": apps[k].pk, "file_pk": files[k].pk}) for k in asked]
         return own + [("A.published@B2", {"pk": apps["A.published"].pk, "file_pk": files["B2.published"].pk})]
     return None
+
+
+def _erasure_request():
+    """A pending erasure request of someone outside the world's organisations (so that handling
+    it takes nobody's access away)."""
+    from accounts.models import ErasureRequest, User
+
+    user, _created = User.objects.get_or_create(email="matrix-leaving@example.org")
+    return ErasureRequest.objects.filter(user=user).first() or ErasureRequest.objects.create(user=user)
 
 
 def _admin_bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | None:

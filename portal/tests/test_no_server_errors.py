@@ -63,7 +63,7 @@ from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import get_resolver, path
 
-from accounts.models import Invitation, Membership
+from accounts.models import ErasureRequest, Invitation, Membership, User
 from accounts.services import invite_member
 from applications import services as application_services
 from applications.demo import minimal_pdf
@@ -466,6 +466,7 @@ class Seed:
     applications: list  # see representative_applications
     invitation: Invitation
     foreign_ids: list[int]
+    erasure_request: ErasureRequest | None = None
 
 
 def representative_applications(calls: dict, organisations: dict) -> list[Application]:
@@ -577,6 +578,8 @@ def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
         own = [{"slug": a.call.slug, "pk": a.pk} for a in apps]
         other_call = [{"slug": first_slug, "pk": a.pk} for a in apps if a.call.slug != first_slug][:1]
         return own + other_call + [{"slug": first_slug, "pk": MISSING}, {"slug": MISSING_SLUG, "pk": apps[0].pk}]
+    if namespace == "privacy_manage" and params == {"pk"}:
+        return [{"pk": seed.erasure_request.pk}, {"pk": MISSING}, {"pk": HUGE_INT}]
     if namespace == "accounts":
         organisations = list(seed.organisations.values())
         if params == {"token"}:
@@ -722,6 +725,10 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
                 applications=representative_applications(result["calls"], organisations),
                 invitation=invitation,
                 foreign_ids=foreign_ids,
+                # A pending erasure request of someone who only looked around (issue 16).
+                erasure_request=ErasureRequest.objects.create(
+                    user=User.objects.create_user(email="leaving@example.org", password="x"), reason="Ik stop."
+                ),
             )
             yield seed, private
             transaction.set_rollback(True)
