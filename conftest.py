@@ -93,8 +93,17 @@ def admin_user(db):
 
 
 @pytest.fixture
-def redis_url():
-    return settings.TEST_REDIS_URL
+def redis_url(worker_id):
+    """TEST_REDIS_URL, on a Redis database of its own for each xdist worker: a test that clears
+    the Celery queue or starts a worker must not take another test's tasks from it."""
+    url = settings.TEST_REDIS_URL
+    if not url or worker_id == "master":
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base - int(worker_id.removeprefix('gw'))) % 16}"))
 
 
 # --- The authorization matrix's numbers, in the summary of every run (with xdist too: the

@@ -262,9 +262,10 @@ TABLE: dict[str, dict] = {
     # Applications are never deleted through the admin (applications/admin.py): a 403 is fine.
     "admin_application_delete": {"admin": True, "content": True, "either": {"admin": SUBMITTED}},
     # /metrics exists only for the configured scrapers (none here): a 404 for everyone (issue 16).
-    "metrics": {"public": True, "allow": {}},
+    "metrics": {"public": True, "allow": {}, "nobody": True},
     # Erasure requests (issue 16): administrators see and handle them; nobody else learns of them.
-    "erasure_requests": {"allow": {"admin": {NONE, "R"}}},
+    # Requests name a person and what the portal holds of them: behind two-factor like proposals.
+    "erasure_requests": {"content": True, "allow": {"admin": {NONE, "R"}}},
     # The admin's "no such page" for any address under /admin/ it does not know.
     "admin_catch_all": {"admin": True, "content": True, "either": {"admin": {NONE}}},
 }
@@ -884,7 +885,8 @@ def test_every_url_pattern_is_in_the_matrix(world):
     unfilled = [p.name or p.route for p in patterns if family_of(p) is None or not bindings(p, world)]
     assert unfilled == []
     for family, spec in TABLE.items():
-        assert spec.get("allow") or spec.get("either"), family
+        # A family nobody may open says so explicitly; any other must allow someone.
+        assert spec.get("allow") or spec.get("either") or spec.get("nobody"), family
         assert set(spec.get("allow", {})) | set(spec.get("either", {})) <= EVERYONE, family
 
 

@@ -68,6 +68,12 @@ def migrated_database():
     name = f"{template}_upgrade_{uuid.uuid4().hex[:8]}"
     admin = _connect("postgres")
     connection.close()  # a template must have no open connections
+    # Nor any left by earlier tests of this worker (a live server's thread, a real web process
+    # that ran against it): this worker runs nothing else meanwhile, so none is in use.
+    admin.cursor().execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        [template],
+    )
     admin.cursor().execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield name
