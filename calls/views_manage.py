@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from portal import audit
 
-from . import selectors, services
+from . import overview, selectors, services
 from .forms import (
     ITEM_FORMS,
     CallForm,
@@ -108,7 +108,8 @@ class CallDetailView(StaffView, TemplateView):
             can_close_review=services.can_close_review(call),
             can_archive=services.can_archive(call),
             review_form=ReviewStartForm(),
-            events=audit.events_for(call).order_by("-created_at", "-pk")[:30],
+            events=audit.recent_for_call(call.pk, limit=20),
+            panels=overview.panels_for(call, self.request.user),
             **kwargs,
         )
 

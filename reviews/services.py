@@ -767,6 +767,38 @@ def send_review_reminders(*, now: datetime | None = None) -> int:
     return queued
 
 
+
+@transaction.atomic
+def remind_overdue_reviewers(call: Call, *, by, now: datetime | None = None) -> int:
+    """A manager reminds, now, every reviewer of `call` whose review is overdue
+    (`queries.overdue_assignments`) with the "overdue" reminder; at most one such reminder per
+    assignment a day, however often the button is pressed. Returns how many were queued."""
+    _ensure_manager(call, by)
+    now = now or timezone.now()
+    if not review_window_open(call, now):
+        raise ReviewError(_("The review phase is closed; there is nobody to remind."))
+    from portal.models import Notification
+
+    overdue = list(queries.overdue_assignments(call, now).select_related("application__call", "reviewer"))
+    day = timezone.localdate(now).isoformat()
+    keys = {f"review-reminder-manual-{a.pk}-{day}" for a in overdue}
+    sent = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    queued = 0
+    for assignment in overdue:
+        key = f"review-reminder-manual-{assignment.pk}-{day}"
+        if key in sent:
+            continue
+        notification = notify(
+            assignment.reviewer,
+            "reviews_reminder_after",
+            {"assignment": assignment, "application": assignment.application, "call": assignment.application.call},
+            about=assignment,
+            dedupe_key=key,
+        )
+        queued += notification is not None
+    audit.record(call, "reviewers_reminded", by=by, call_id=call.pk, count=queued)
+    return queued
+
 __all__ = [
     "AutomaticOutcome",
     "BulkOutcome",
@@ -789,6 +821,7 @@ __all__ = [
     "pool_of",
     "record_consensus",
     "release_removed_reviewer",
+    "remind_overdue_reviewers",
     "review_window_open",
     "save_review",
     "score_error",
