@@ -7,9 +7,8 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
-        from portal.audit import register_wording
-
         from calls.signals import deadline_changed, demo_seeded
+        from portal.audit import register_wording
         from portal.metrics import register_collector
 
         from . import events, metrics, privacy, signals  # noqa: F401 - privacy registers its contributor

@@ -22,7 +22,10 @@ def moment(value) -> str:
 
 
 def _deadline_moved(data) -> str:
-    return _("Deadline moved from %(old)s to %(new)s") % {"old": moment(data.get("old")), "new": moment(data.get("new"))}
+    return _("Deadline moved from %(old)s to %(new)s") % {
+        "old": moment(data.get("old")),
+        "new": moment(data.get("new")),
+    }
 
 
 def _role(data) -> str:

@@ -8,7 +8,6 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from portal.audit import register_wording
-
         from reviews.signals import decision_published
         from reviews.views_funded import register_column
 

@@ -7,10 +7,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Review and decisions")
 
     def ready(self):
-        from portal.audit import register_wording
-
         from calls.overview import register_panel
         from calls.signals import demo_seeded, reviewer_removed
+        from portal.audit import register_wording
 
         from . import cockpit, events, privacy, signals  # noqa: F401 - privacy registers its contributor
 

@@ -112,9 +112,7 @@ def cockpit_for(call: Call, now: datetime | None = None) -> Cockpit:
     criteria = active_criteria(call)
     figures = _figures(call, now)
     phase = _phase(call, figures, now)
-    overdue = list(
-        queries.overdue_assignments(call, now).select_related("reviewer", "application")[:OVERDUE_SHOWN]
-    )
+    overdue = list(queries.overdue_assignments(call, now).select_related("reviewer", "application")[:OVERDUE_SHOWN])
     return Cockpit(
         call=call,
         figures=figures,
@@ -245,9 +243,10 @@ def _next_step(call: Call, figures: Figures, phase: str | None, now: datetime) -
         return _("Check the ranking and the funding line, then record the decisions.")
     if phase == "decisions":
         undecided = figures.admissible - figures.decided
-        return _(
-            "Publish the decisions: %(decided)s recorded, %(undecided)s applications still undecided."
-        ) % {"decided": figures.decided, "undecided": max(undecided, 0)}
+        return _("Publish the decisions: %(decided)s recorded, %(undecided)s applications still undecided.") % {
+            "decided": figures.decided,
+            "undecided": max(undecided, 0),
+        }
     if phase == "published":
         return _("The decisions are published; answer any reconsideration requests.")
     return _("Follow the grants: acceptance, payments and reports of the awarded projects.")

@@ -767,7 +767,6 @@ def send_review_reminders(*, now: datetime | None = None) -> int:
     return queued
 
 
-
 @transaction.atomic
 def remind_overdue_reviewers(call: Call, *, by, now: datetime | None = None) -> int:
     """A manager reminds, now, every reviewer of `call` whose review is overdue
@@ -798,6 +797,7 @@ def remind_overdue_reviewers(call: Call, *, by, now: datetime | None = None) -> 
         queued += notification is not None
     audit.record(call, "reviewers_reminded", by=by, call_id=call.pk, count=queued)
     return queued
+
 
 __all__ = [
     "AutomaticOutcome",
