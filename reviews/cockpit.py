@@ -6,10 +6,11 @@ call (tests assert it at two sizes):
 1. the active criteria;
 2. the applications, counted by state in one aggregate (drafts are only counted: their content
    is the applicant's alone), with the requested and awarded amounts and the decisions;
-3. the review work of the admitted applications: assignments, reviews done, overdue ones;
-4. submissions per day (Brussels days);
-5. the submitted scores per criterion and score value;
-6. the overdue reviews themselves (the first `OVERDUE_SHOWN`).
+3. the admitted applications' reviewers and reviews (at most `reviews_required` count each);
+4. the assignments in progress and overdue;
+5. submissions per day (Brussels days);
+6. the submitted scores per criterion and score value;
+7. the overdue reviews themselves (the first `OVERDUE_SHOWN`).
 
 The phase follows the call's life: open → closed → admissibility → review → ranking →
 decisions → published → grants. It is read from the call's dates and flags and from these
@@ -29,7 +30,7 @@ from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Application, Status
 from calls.models import Call, CallStatus
@@ -45,14 +46,14 @@ DAYS_SHOWN = 90  # submissions per day: at most this many days up to the deadlin
 ZERO = Decimal("0")
 
 PHASES = [
-    ("open", gettext_lazy("Open")),
-    ("closed", gettext_lazy("Closed")),
-    ("admissibility", gettext_lazy("Admissibility")),
-    ("review", gettext_lazy("Review")),
-    ("ranking", gettext_lazy("Ranking")),
-    ("decisions", gettext_lazy("Decisions")),
-    ("published", gettext_lazy("Published")),
-    ("grants", gettext_lazy("Grants")),
+    ("open", pgettext_lazy("call phase", "Open")),
+    ("closed", pgettext_lazy("call phase", "Closed")),
+    ("admissibility", pgettext_lazy("call phase", "Admissibility")),
+    ("review", pgettext_lazy("call phase", "Review")),
+    ("ranking", pgettext_lazy("call phase", "Ranking")),
+    ("decisions", pgettext_lazy("call phase", "Decisions")),
+    ("published", pgettext_lazy("call phase", "Published")),
+    ("grants", pgettext_lazy("call phase", "Grants")),
 ]
 PHASE_CODES = [code for code, _label in PHASES]
 
@@ -107,7 +108,7 @@ class Cockpit:
 
 
 def cockpit_for(call: Call, now: datetime | None = None) -> Cockpit:
-    """The cockpit of `call` at `now`: figures, phase, charts and overdue reviews (six queries)."""
+    """The cockpit of `call` at `now`: figures, phase, charts and overdue reviews (seven queries)."""
     now = now or timezone.now()
     criteria = active_criteria(call)
     figures = _figures(call, now)
