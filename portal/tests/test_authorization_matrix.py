@@ -327,6 +327,7 @@ FAMILY = {
             "manage_reviews:applications",
             "manage_reviews:assign_auto",
             "manage_reviews:progress",
+            "manage_reviews:remind",  # the cockpit's reminder of overdue reviews (POST only)
             "ranking:ranking",
             "ranking:export_csv",
             "ranking:export_xlsx",
