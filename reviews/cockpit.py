@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -328,8 +328,6 @@ def _score_distribution(call: Call, criteria) -> dict:
 
 
 def _score(value) -> str:
-    from django.utils.formats import number_format
-
     return number_format(Decimal(value).normalize(), use_l10n=True)
 
 
