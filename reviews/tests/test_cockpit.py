@@ -209,6 +209,8 @@ def test_remind_reaches_only_the_overdue_reviewers_once_a_day(client, known_call
     manager = _manager(call)
     client.force_login(manager)
     url = reverse("manage_reviews:remind", args=[call.slug])
+    other_call = _call()
+    _assign(_app(other_call, "in_review"), due_in_days=-3)  # overdue too, but in another call
     before = set(Notification.objects.values_list("pk", flat=True))
 
     response = client.post(url)
@@ -282,3 +284,16 @@ def test_the_call_log_leaves_out_the_applicants_drafts(known_call):
     audit.record(draft, "created", by=draft.created_by, organisation="Geheime vzw")
     audit.record(draft, "edited", by=draft.created_by, section="general")
     assert [e.action for e in audit.recent_for_call(call.pk)] == []
+
+
+# --- who creates calls (docs/decisions.md) ----------------------------------------------------
+
+
+def test_only_administrators_are_offered_a_new_call(client, known_call):
+    new_call = reverse("manage_calls:create")
+    client.force_login(_manager(known_call["call"]))
+    assert new_call not in client.get(reverse("manage_calls:list")).content.decode()
+    assert new_call not in client.get(reverse("manage_calls:detail", args=[known_call["call"].slug])).content.decode()
+    assert client.get(new_call).status_code == 404
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert new_call in client.get(reverse("manage_calls:list")).content.decode()
