@@ -16,6 +16,7 @@ WORDING = {
     "reviewer_assigned": gettext_lazy("Reviewer %(reviewer)s assigned"),
     "reviewers_assigned_automatically": gettext_lazy("Reviewers assigned automatically"),
     "assignment_released": gettext_lazy("Assignment of %(reviewer)s released"),
+    "review_released": gettext_lazy("Submitted review of %(reviewer)s released; it no longer counts"),
     "declared_no_conflict": gettext_lazy("Reviewer declared no conflict of interest"),
     "declared_conflict": gettext_lazy("Reviewer declared a conflict of interest"),
     "review_submitted": gettext_lazy("Review submitted"),
