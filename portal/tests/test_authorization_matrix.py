@@ -347,7 +347,10 @@ FAMILY = {
         ],
         "call_management",
     ),
-    **dict.fromkeys(["applications:detail", "applications:attachment", "api:application-detail"], "application_view"),
+    **dict.fromkeys(
+        ["applications:detail", "applications:proposal_pdf", "applications:attachment", "api:application-detail"],
+        "application_view",
+    ),
     "applications:receipt": "application_receipt",
     "applications:messages": "application_messages",
     **dict.fromkeys(
