@@ -74,7 +74,7 @@ class ApplicationFilter(django_filters.FilterSet):
         for name, form_field in self.form.fields.items():
             form_field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
         self.form.fields["q"].widget.attrs.update(
-            placeholder=_("reference, title, organisation or partner"), type="search"
+            placeholder=_("words from the proposal or its attachments, reference, organisation"), type="search"
         )
 
     def search_text(self, queryset, name, value):
