@@ -57,11 +57,16 @@ def extract(attachment: Attachment) -> str:
     return attachment.text_status
 
 
+def extract_pending(application_id: int) -> None:
+    """Read the PDFs of an application that were not read yet (idempotent)."""
+    for attachment in Attachment.objects.filter(application_id=application_id, text_status=TextStatus.PENDING):
+        extract(attachment)
+
+
 @shared_task(ignore_result=True, **RETRY)
 def index_application(application_id: int) -> None:
     """Read the PDFs not read yet, then rebuild the application's search document."""
-    for attachment in Attachment.objects.filter(application_id=application_id, text_status=TextStatus.PENDING):
-        extract(attachment)
+    extract_pending(application_id)
     search.reindex(application_id)
 
 

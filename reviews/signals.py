@@ -23,3 +23,10 @@ def on_reviewer_removed(sender, *, call, user, by, **kwargs):
 
     released, kept = services.release_removed_reviewer(call, user, by=by)
     return ReviewerRemoval(released=released, kept=kept)
+
+
+def on_application_submitted(sender, *, application, **kwargs):
+    """A submission committed (or will): the double-funding check runs after it, in Celery."""
+    from . import tasks
+
+    tasks.enqueue_duplicate_check(application.pk)
