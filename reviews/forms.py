@@ -441,3 +441,28 @@ class ConfirmForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+
+
+class DuplicateFlagForm(forms.Form):
+    """Staff's decision on a possible double funding: keep the flag or clear it (with a motivation)."""
+
+    KEEP, CLEAR = "keep", "clear"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(KEEP, _("Keep: possible double funding")), (CLEAR, _("Clear: not the same project"))],
+        widget=forms.RadioSelect,
+    )
+    motivation = forms.CharField(
+        label=_("Motivation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+        help_text=_("Required to clear. Staff only: the applicant never sees it."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.CLEAR and not (data.get("motivation") or "").strip():
+            self.add_error("motivation", _("Say why this is not double funding before you clear the flag."))
+        return data
