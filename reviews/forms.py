@@ -466,3 +466,22 @@ class DuplicateFlagForm(forms.Form):
         if data.get("decision") == self.CLEAR and not (data.get("motivation") or "").strip():
             self.add_error("motivation", _("Say why this is not double funding before you clear the flag."))
         return data
+
+
+class ExpertiseForm(forms.ModelForm):
+    """The reviewer's expertise profile, in their own words."""
+
+    class Meta:
+        from .models import ExpertiseProfile
+
+        model = ExpertiseProfile
+        fields = ["description", "keywords"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {
+            "description": _("What you know well, in Dutch or English: fields, methods, audiences, experience."),
+            "keywords": _("A few words, separated by commas (they count double)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()

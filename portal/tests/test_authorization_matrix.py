@@ -306,7 +306,8 @@ FAMILY = {
     "metrics": "metrics",
     **dict.fromkeys(["privacy_manage:list", "privacy_manage:handle"], "erasure_requests"),
     "applications:start": "start",
-    **dict.fromkeys(["review:dashboard", "review:list"], "reviewer_home"),
+    # review:expertise is the signed-in user's own expertise profile (issue 15).
+    **dict.fromkeys(["review:dashboard", "review:list", "review:expertise"], "reviewer_home"),
     "manage_calls:list": "management_home",
     # Full-text search across the calls one manages (issue 15); what it returns is checked per role
     # by test_search_returns_only_what_the_role_may_manage.
