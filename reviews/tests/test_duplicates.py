@@ -138,3 +138,10 @@ def test_a_draft_or_withdrawn_application_is_never_a_candidate():
     store(original, CallFactory(), status="withdrawn")
     second = store(demo_text.reword(original, rng, share=0.1), CallFactory())
     assert duplicates.check(second.pk) == []
+
+
+def test_one_line_summaries_that_are_alike_are_not_called_copies():
+    a = duplicates.document("Lokale preventie van radicalisering en polarisatie.")
+    b = duplicates.document("Lokale preventie van radicalisering en polarisatie.")
+    verdict = duplicates.compare(a, b)
+    assert verdict.similarity == 1.0 and not verdict.flagged
