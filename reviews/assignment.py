@@ -28,6 +28,7 @@ keep count and balance and raise the affinity are found; when none is left the p
 for (count, balance, affinity) in that order. Affinity never outweighs balance or a conflict.
 """
 
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ AFFINITY_SCALE = 1000
 # The affinity pass gives up after this many improving cycles (a guard for very large calls;
 # each cycle only makes the plan better, so stopping early keeps count and balance).
 MAX_AFFINITY_CYCLES = 5000
+# … and after this many seconds (a call of thousands of proposals with profiles for everyone).
+AFFINITY_SECONDS = 30.0
 
 # Domains shared by unrelated people (webmail, and the reserved documentation domains of the
 # demo accounts): an address there says nothing about which organisation someone belongs to.
@@ -364,7 +367,10 @@ class _Planner:
 
     def improve_affinity(self) -> None:
         """Cancel residual cycles that raise the affinity without changing count or balance."""
+        deadline = time.monotonic() + AFFINITY_SECONDS
         for _ in range(MAX_AFFINITY_CYCLES):
+            if time.monotonic() > deadline:
+                return
             cycle = self._negative_cycle()
             if cycle is None:
                 return
