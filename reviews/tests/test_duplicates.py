@@ -61,8 +61,8 @@ def test_a_reworded_resubmission_to_another_call_is_flagged_with_the_passages():
 
     assert [(f.application, f.other) for f in flags] == [(second, first)]
     flag = flags[0]
-    assert flag.similarity >= duplicates.TEXT_THRESHOLD
-    assert len(flag.shared_partners) == len(original.partners) + 0  # every partner, whatever the order
+    assert 0.2 < flag.similarity < 0.5  # a fifth of the words changed: a fair share of the shingles stays
+    assert len(flag.shared_partners) == len(original.partners)  # every partner, whatever the order
     assert len(flag.shared_budget_lines) == len(original.budget)
     assert len(flag.passages) >= 3
     for passage in flag.passages:
