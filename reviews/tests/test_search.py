@@ -77,6 +77,9 @@ def test_dutch_stemming_finds_inflected_words_and_ignores_accents(client, call, 
     assert listed(client, call, "mediawijsheid") == [literacy.reference]
     assert listed(client, call, "financiële") == [money.reference]
     assert found(client, "desinformatiecampagnes") == [campaign.reference]
+    # The other way round, a word finds the compounds that start with it (prefix match); a
+    # compound does not find its first part alone (no decompounding).
+    assert listed(client, call, "desinformatie") == [campaign.reference]
 
 
 @postgresql_only
