@@ -11,7 +11,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -24,7 +23,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from applications.models import Application, Partner, Status
+from applications import search as application_search
+from applications.models import Application, Status
 from calls.models import Call, CallRole, Criterion
 from portal.models import AuditEvent
 
@@ -75,18 +75,9 @@ def staff_list(call: Call) -> QuerySet[Application]:
 
 
 def search(applications: QuerySet[Application], text: str) -> QuerySet[Application]:
-    """Reference, title, acronym, lead organisation or a partner's name contains `text`."""
-    text = (text or "").strip()
-    if not text:
-        return applications
-    partner = Partner.objects.filter(application=OuterRef("pk"), name__icontains=text)
-    return applications.filter(
-        Q(reference__icontains=text)
-        | Q(title__icontains=text)
-        | Q(acronym__icontains=text)
-        | Q(lead_organisation__name__icontains=text)
-        | Exists(partner)
-    )
+    """Full-text search (applications/search.py): reference, title, acronym, organisations,
+    summary, answers, partners and PDF text; ranked, with a snippet on PostgreSQL."""
+    return application_search.search(applications, text)
 
 
 # --- Criteria --------------------------------------------------------------------------------

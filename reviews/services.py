@@ -32,7 +32,7 @@ from portal import audit
 from portal.notifications import notify
 
 from . import assignment as planner
-from . import queries
+from . import expertise, queries
 from .models import AdmissibilityCheck, Assignment, Consensus, ConsensusScore, Recommendation, Review, Score
 
 
@@ -314,7 +314,7 @@ CALL_MAXIMUM = object()  # assign_automatically's default: the call's `max_revie
 
 @dataclass
 class AutomaticOutcome:
-    created: list[Assignment]
+    created: list[Assignment]  # each with `match` (expertise.Match: affinity and matched words)
     gaps: list[tuple[Application, planner.Gap]]
     loads: dict  # reviewer → active assignments in the call afterwards
 
@@ -343,12 +343,14 @@ def assign_automatically(
         planner.ExistingAssignment(a.application_id, a.reviewer_id, a.conflict)
         for a in Assignment.objects.filter(application__call=call, application__status=Status.IN_REVIEW)
     ]
+    matches = expertise.for_call(applications, pool)
     plan = planner.plan(
         [application_facts(a) for a in applications],
         [reviewer_facts(r) for r in pool],
         existing,
         required=call.reviews_required,
         max_load=max_load,
+        affinity={pair: match.score for pair, match in matches.items()},
     )
     by_id = {a.pk: a for a in applications}
     reviewers = {r.pk: r for r in pool}
@@ -361,8 +363,11 @@ def assign_automatically(
         created=len(created),
         short=[{"application": g.application_id, "missing": g.missing, "reason": g.reason} for g in plan.gaps],
         max_load=max_load,
+        affinity=plan.affinity / planner.AFFINITY_SCALE,
     )
     _notify_assigned(created)
+    for assignment in created:
+        assignment.match = matches.get((assignment.application_id, assignment.reviewer_id), expertise.Match())
     return AutomaticOutcome(
         created=created,
         gaps=[(by_id[g.application_id], g) for g in plan.gaps],

@@ -24,3 +24,10 @@ def on_reviewer_removed(sender, *, call, user, by, release_submitted=False, **kw
 
     released, kept, dropped = services.release_removed_reviewer(call, user, by=by, release_submitted=release_submitted)
     return ReviewerRemoval(released=released, kept=kept, dropped=dropped)
+
+
+def on_application_submitted(sender, *, application, **kwargs):
+    """A submission committed (or will): the double-funding check runs after it, in Celery."""
+    from . import tasks
+
+    tasks.enqueue_duplicate_check(application.pk)

@@ -23,7 +23,7 @@ from applications.models import Application, Status
 from applications.workflow import TransitionError
 from calls.models import Call
 
-from . import queries, scoring, services
+from . import duplicates, queries, scoring, services
 from .forms import (
     AdmissibilityForm,
     ApplicationFilter,
@@ -32,6 +32,7 @@ from .forms import (
     BulkActionForm,
     ConfirmForm,
     ConsensusForm,
+    DuplicateFlagForm,
     MessageForm,
     WaiverForm,
 )
@@ -184,9 +185,26 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             reviews=queries.submitted_reviews(application),
             thread=application.messages.select_related("author"),
             timeline=queries.timeline_for(application),
+            duplicate_flags=self.duplicate_flags(kwargs.get("flag_form")),
             **forms,
         )
         return context
+
+    def duplicate_flags(self, bound_form=None):
+        """Possible double funding about this application, each from its own side, with a form."""
+        flags = list(duplicates.flags_for(self.application))
+        for flag in flags:
+            flag.mine = flag.application_id == self.application.pk
+            flag.counterpart = flag.other if flag.mine else flag.application
+            flag.sides = [
+                {"this": p["this"], "other": p["other"]} if flag.mine else {"this": p["other"], "other": p["this"]}
+                for p in flag.passages
+            ]
+            if bound_form is not None and bound_form.flag_pk == flag.pk:
+                flag.form = bound_form
+            else:
+                flag.form = DuplicateFlagForm(prefix=f"flag{flag.pk}")
+        return flags
 
 
 class AdmissibilityView(ApplicationDetailView):
@@ -242,6 +260,25 @@ class WaiverView(ApplicationDetailView):
                     )
                 return redirect("manage_reviews:application", self.call.slug, self.application.pk)
         return self.render_to_response(self.get_context_data(waiver_form=form))
+
+
+class DuplicateFlagView(ApplicationDetailView):
+    """Keep or clear a possible double funding flag about this application."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        flag = duplicates.flags_for(self.application).filter(pk=kwargs["flag"]).first()
+        if flag is None:
+            raise Http404
+        form = DuplicateFlagForm(request.POST, prefix=f"flag{flag.pk}")
+        form.flag_pk = flag.pk
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(flag_form=form))
+        keep = form.cleaned_data["decision"] == DuplicateFlagForm.KEEP
+        duplicates.decide(flag, keep=keep, motivation=form.cleaned_data["motivation"], by=request.user)
+        messages.success(request, _("The flag is kept.") if keep else _("The flag is cleared."))
+        return redirect("manage_reviews:application", self.call.slug, self.application.pk)
 
 
 class AssignView(ApplicationDetailView):

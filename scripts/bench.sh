@@ -31,4 +31,6 @@ $PY manage.py compile_catalogues >/dev/null
 $PY manage.py seed_calls >/dev/null
 echo "Generating $APPLICATIONS applications…"
 $PY manage.py generate_demo_data --applications "$APPLICATIONS"
-exec $PY scripts/bench.py "$@"
+$PY scripts/bench.py "$@"
+# Issue 15: full-text search and the double-funding check on the same data set.
+$PY scripts/bench_search.py

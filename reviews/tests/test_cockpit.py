@@ -97,7 +97,10 @@ def known_call():
 
 
 def test_the_figures_of_a_known_call(known_call):
-    cockpit = cockpit_for(known_call["call"])
+    from django.utils import translation
+
+    with translation.override("nl"):  # the chart labels are numbers in the reader's language
+        cockpit = cockpit_for(known_call["call"])
     f = cockpit.figures
     assert (f.drafts, f.submitted, f.waiting, f.incomplete, f.inadmissible, f.withdrawn) == (2, 7, 1, 1, 1, 1)
     assert (f.admissible, f.fully_assigned, f.assigned) == (3, 2, 5)

@@ -186,3 +186,21 @@ def test_the_daily_beat_task_applies_retention_once(decided, settings):
         assert apply_retention.apply().get() == 0  # nothing left to remove
     rejected.refresh_from_db()
     assert rejected.personal_data_removed_at is not None and rejected.title != "Afgewezen project"
+
+
+def test_double_funding_passages_and_fingerprints_go_with_the_text(decided, django_capture_on_commit_callbacks):
+    from reviews import duplicates
+    from reviews.models import DuplicateFlag, SketchValue, TextFingerprint
+
+    call, funded, rejected, member = decided
+    duplicates.fingerprint_many([rejected.pk])
+    flag = DuplicateFlag.objects.create(
+        application=funded, other=rejected, similarity=0.4, passages=[{"this": "tekst", "other": "Afgewezen project"}]
+    )
+    assert SketchValue.objects.filter(application=rejected).exists()
+    with time_machine.travel(FIVE_YEARS_AND_A_DAY, tick=False), django_capture_on_commit_callbacks(execute=True):
+        retention.apply()
+    flag.refresh_from_db()
+    assert flag.passages == [] and flag.similarity == 0.4
+    assert not SketchValue.objects.filter(application=rejected).exists()
+    assert not TextFingerprint.objects.filter(application=rejected).exists()
