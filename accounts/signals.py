@@ -9,3 +9,28 @@ from portal import audit
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")
 def record_login(sender, request, user, **kwargs):
     audit.record(user, "logged_in", by=user)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.government_login")
+def apply_government_claims(sender, request, user, sociallogin=None, **kwargs):
+    from . import oidc
+
+    if request is None:
+        return
+    if sociallogin is not None and sociallogin.account.provider == oidc.PROVIDER_ID:
+        oidc.after_login(request, user, sociallogin)
+    else:
+        oidc.forget_login(request)
+
+
+def _government_account_linked(sender, request, sociallogin, **kwargs):
+    from . import oidc
+
+    if request is not None and sociallogin.account.provider == oidc.PROVIDER_ID:
+        oidc.after_login(request, sociallogin.user, sociallogin)
+
+
+def connect_socialaccount_signals() -> None:
+    from allauth.socialaccount.signals import social_account_added
+
+    social_account_added.connect(_government_account_linked, dispatch_uid="accounts.government_linked")
