@@ -84,6 +84,9 @@ class GovernmentProvider(OpenIDConnectProvider):
     """allauth's OpenID Connect provider with a nonce on every authorization request and the
     national register number hashed before the claims are stored."""
 
+    # allauth includes the URLs of a provider's package: those of openid_connect, not ours.
+    package = "allauth.socialaccount.providers.openid_connect"
+
     def get_redirect_from_request_kwargs(self, request):
         kwargs = super().get_redirect_from_request_kwargs(request)
         nonce = secrets.token_urlsafe(32)
@@ -178,12 +181,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def get_login_redirect_url(self, request):
-        # Mandates for organisations the portal does not know yet: the person picks their kind.
-        if request.session.get(PENDING_MANDATES_SESSION_KEY):
-            return reverse("accounts:mandate_kinds")
-        return super().get_login_redirect_url(request)
-
     def get_logout_redirect_url(self, request):
         # Asked before the session ends (allauth's LogoutView), so it still knows how the
         # person logged in.
@@ -242,8 +239,10 @@ def parse_mandates(value) -> list[services.Mandate]:
     return mandates
 
 
-def after_login(request, user, sociallogin) -> None:
-    """Turn the verified claims of a login (or of linking an account) into the portal's facts."""
+def after_login(request, user, sociallogin, response=None) -> None:
+    """Turn the verified claims of a login (or of linking an account) into the portal's facts.
+    With mandates for organisations the portal does not know yet, the login goes on to the page
+    where the person picks their kind (and from there to where it was going)."""
     extra = sociallogin.account.extra_data or {}
     claims = _claims(sociallogin)
     session = request.session
@@ -263,6 +262,9 @@ def after_login(request, user, sociallogin) -> None:
     pending = services.apply_mandates(user, parse_mandates(claims.get(settings.OIDC_CLAIM_MANDATES)))
     if pending:
         session[PENDING_MANDATES_SESSION_KEY] = [m.as_dict() for m in pending]
+        if response is not None and response.has_header("Location"):
+            kinds = reverse("accounts:mandate_kinds")
+            response["Location"] = f"{kinds}?{urlencode({'next': response['Location']})}"
     else:
         session.pop(PENDING_MANDATES_SESSION_KEY, None)
 

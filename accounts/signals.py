@@ -11,14 +11,15 @@ def record_login(sender, request, user, **kwargs):
     audit.record(user, "logged_in", by=user)
 
 
-@receiver(user_logged_in, dispatch_uid="accounts.government_login")
-def apply_government_claims(sender, request, user, sociallogin=None, **kwargs):
+def _apply_government_claims(sender, request, user, sociallogin=None, **kwargs):
+    """allauth's login signal (every login through allauth, with `sociallogin` for the
+    government login): claims to facts, or forget a previous government login's assurance."""
     from . import oidc
 
     if request is None:
         return
     if sociallogin is not None and sociallogin.account.provider == oidc.PROVIDER_ID:
-        oidc.after_login(request, user, sociallogin)
+        oidc.after_login(request, user, sociallogin, kwargs.get("response"))
     else:
         oidc.forget_login(request)
 
@@ -31,6 +32,8 @@ def _government_account_linked(sender, request, sociallogin, **kwargs):
 
 
 def connect_socialaccount_signals() -> None:
+    from allauth.account.signals import user_logged_in as allauth_user_logged_in
     from allauth.socialaccount.signals import social_account_added
 
+    allauth_user_logged_in.connect(_apply_government_claims, dispatch_uid="accounts.government_login")
     social_account_added.connect(_government_account_linked, dispatch_uid="accounts.government_linked")

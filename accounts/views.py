@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -70,6 +71,9 @@ class MandateKindsView(LoginRequiredMixin, FormView):
             _("Created: %(names)s. The enterprise numbers are confirmed by the government login.")
             % {"names": ", ".join(o.name for o in organisations)},
         )
+        target = self.request.GET.get("next", "")
+        if url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}) and target != "/":
+            return redirect(target)
         return redirect("accounts:organisations")
 
 
