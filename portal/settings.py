@@ -379,6 +379,13 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     }
 }
+if OIDC_SERVER_URL:
+    # The login and logout buttons post to us and we redirect to the identity provider; browsers
+    # apply form-action to that redirect too.
+    from urllib.parse import urlsplit
+
+    _issuer = urlsplit(OIDC_SERVER_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 
 # --- Operations -------------------------------------------------------------------------
 # /metrics answers only these addresses (or networks), or a request with the bearer token.

@@ -13,6 +13,7 @@ The port comes from OIDC_TEST_PROVIDER_PORT (plus the xdist worker's number), el
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -112,7 +113,10 @@ def oidc_provider(live_server, tmp_path_factory, worker_id):
 
 def portal_settings(provider: Provider) -> dict:
     """The settings a deployment derives from OIDC_* in the environment (portal/settings.py)."""
+    csp = copy.deepcopy(django_settings.CONTENT_SECURITY_POLICY)
+    csp["DIRECTIVES"]["form-action"].append(provider.url.removesuffix("/o"))
     return {
+        "CONTENT_SECURITY_POLICY": csp,
         "OIDC_SERVER_URL": provider.url,
         "OIDC_CLIENT_ID": CLIENT_ID,
         "OIDC_CLAIM_NATIONAL_REGISTER": "rrn",

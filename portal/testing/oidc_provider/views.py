@@ -14,7 +14,7 @@ from .models import Identity
 
 FIELDS = ["sub", "email", "name", "acr", "mandates", "national_register_number", "switch"]
 
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test identity provider</title></head>
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Test identity provider</title></head>
 <body><main><h1>Test identity provider</h1>
 <form method="post" action="/login/">
 <input type="hidden" name="next" value="{next}">
