@@ -43,6 +43,7 @@ from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnec
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -161,7 +162,20 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         raise ImmediateHttpResponse(redirect("account_login"))
 
     def pre_social_login(self, request, sociallogin):
-        """Linking: an account is linked to one government identity, once."""
+        """Linking: an account is linked to one government identity, once, by its owner after
+        logging in to it; a government login with the e-mail address of an account that is not
+        linked yet says so instead of creating a second account or taking the first one over."""
+        if sociallogin.state.get("process") != "connect" and not sociallogin.is_existing:
+            email = _claims(sociallogin).get("email") or ""
+            if email and get_user_model().objects.filter(email__iexact=email).exists():
+                messages.info(
+                    request,
+                    _(
+                        "An account with this e-mail address already exists. Log in to it with your "
+                        "password, then link the government login under Account settings."
+                    ),
+                )
+                raise ImmediateHttpResponse(redirect("account_login"))
         if sociallogin.state.get("process") == "connect" and request.user.is_authenticated:
             linked = SocialAccount.objects.filter(user=request.user, provider=sociallogin.account.provider)
             if linked.exclude(uid=sociallogin.account.uid).exists():
