@@ -78,7 +78,8 @@ def invite_member(
     Inviting an address again re-sends the pending invitation instead of making a second one."""
     _require(by, "accounts.manage_members", organisation)
     email = email.strip().lower()
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+    # A lapsed membership (its mandate ended) may be renewed by an invitation.
+    if Membership.objects.active().filter(organisation=organisation, user__email__iexact=email).exists():
         raise MembershipError(_("%(email)s is already a member of this organisation.") % {"email": email})
     invitation = (
         Invitation.objects.select_for_update()
@@ -135,9 +136,15 @@ def accept_invitation(invitation: Invitation, *, by: User) -> Membership:
         raise MembershipError(problem)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    if existing:
+    if existing and existing.lapsed_at is None:
         return existing
-    membership = Membership.objects.create(organisation=invitation.organisation, user=by, role=invitation.role)
+    if existing:
+        # The mandate it rested on ended; from now on it rests on the invitation.
+        existing.role, existing.mandate_role, existing.lapsed_at = invitation.role, "", None
+        existing.save(update_fields=["role", "mandate_role", "lapsed_at"])
+        membership = existing
+    else:
+        membership = Membership.objects.create(organisation=invitation.organisation, user=by, role=invitation.role)
     audit.record(invitation.organisation, "member_joined", by=by, email=by.email, role=invitation.role)
     if invitation.invited_by_id:
         notify(
@@ -162,8 +169,11 @@ def cancel_invitation(invitation: Invitation, *, by: User) -> None:
 def _lock_owners(organisation: Organisation) -> list[int]:
     # Locking every membership row of the organisation serialises concurrent removals, so two
     # owners removing each other at the same moment cannot leave the organisation ownerless.
-    rows = list(Membership.objects.select_for_update().filter(organisation=organisation).values_list("pk", "role"))
-    return [pk for pk, role in rows if role == Membership.Role.OWNER]
+    # A lapsed owner (mandate ended) manages nothing, so does not count.
+    rows = list(
+        Membership.objects.select_for_update().filter(organisation=organisation).values_list("pk", "role", "lapsed_at")
+    )
+    return [pk for pk, role, lapsed_at in rows if role == Membership.Role.OWNER and lapsed_at is None]
 
 
 @transaction.atomic

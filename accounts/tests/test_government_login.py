@@ -55,6 +55,13 @@ def test_first_login_creates_the_user_from_the_verified_claims(government_login)
     assert AuditEvent.objects.filter(action="logged_in", actor=user).exists()
 
 
+def test_the_authorization_request_carries_pkce_state_and_nonce(government_login):
+    provider_page = government_login().start()  # the provider's login page, asking to authorize
+    authorize = unescape(provider_page.url)
+    for parameter in ("code_challenge_method%3DS256", "code_challenge%3D", "state%3D", "nonce%3D", "scope%3D"):
+        assert parameter in authorize, parameter
+
+
 def test_the_national_register_number_is_kept_only_as_a_keyed_hash_and_never_shown(government_login):
     login = government_login()
     login(sub="person-nrn", email="nrn@example.be", name="Nele Raes", national_register_number=NRN)
