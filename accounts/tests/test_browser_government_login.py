@@ -10,7 +10,7 @@ from accounts.models import Membership
 from accounts.tests.factories import valid_kbo
 from portal.testing.browser import axe_violations
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("government-login")]
 
 KBO = valid_kbo(5501)
 

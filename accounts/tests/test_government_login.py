@@ -20,7 +20,12 @@ from calls.models import CallRole
 from calls.tests.factories import CallRoleFactory
 from portal.models import AuditEvent
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+# One worker runs them all, so the provider process starts once (portal/testing/oidc.py).
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres,
+    pytest.mark.xdist_group("government-login"),
+]
 
 NRN = "85.07.30-033.28"
 KBO_OWNER = valid_kbo(4401)
