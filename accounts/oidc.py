@@ -134,6 +134,15 @@ def login(request, provider_id):
         return OAuth2LoginView.adapter_view(GovernmentOAuth2Adapter(request, provider_id))(request)
     except SocialApp.DoesNotExist:
         raise Http404 from None
+    except (requests.RequestException, ValueError, KeyError):
+        # Discovery failed: the provider is down or answers nonsense. (The callback has
+        # allauth's own handling, which ends in on_authentication_error below.)
+        logger.warning("Government login: the identity provider cannot be reached", exc_info=True)
+        messages.error(
+            request,
+            _("The government login cannot be reached right now. Try again later, or log in with your e-mail address."),
+        )
+        return redirect("account_login")
 
 
 @login_not_required
