@@ -8,7 +8,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -522,19 +522,7 @@ def delete_attachment(request, pk, attachment_pk):
 def download_attachment(request, pk, attachment_pk):
     """Attachments are served only here, to people who may see the application, as downloads."""
     application = _application_for(request, pk)
-    attachment = get_object_or_404(Attachment, pk=attachment_pk, application=application)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=uploads.served_name(attachment.original_name, attachment.content_type),
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download(get_object_or_404(Attachment, pk=attachment_pk, application=application))
 
 
 # --- review, submit, reopen, withdraw -----------------------------------------------------

@@ -269,6 +269,22 @@ def progress_reviewers(call: Call, now=None) -> list[ReviewerProgress]:
     return [ReviewerProgress(u, u.assigned, u.declared, u.drafts, u.submitted, u.released, u.overdue) for u in counts]
 
 
+def overdue_assignments(call: Call, now=None) -> QuerySet[Assignment]:
+    """Reviews of `call` past their due date and not submitted, for applications still in review
+    and assignments that count (not released by a conflict); the earliest due first. The
+    cockpit lists them and the manager's reminder goes to exactly these reviewers."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return (
+        Assignment.objects.filter(
+            application__call=call, application__status=Status.IN_REVIEW, conflict=False, due_at__lt=now
+        )
+        .exclude(review__submitted_at__isnull=False)
+        .order_by("due_at", "pk")
+    )
+
+
 # --- Scores of one application ---------------------------------------------------------------
 
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("applications/<int:pk>/consensus/", views.ConsensusView.as_view(), name="consensus"),
     path("assign/", views.AutomaticAssignmentView.as_view(), name="assign_auto"),
     path("progress/", views.ProgressView.as_view(), name="progress"),
+    path("reminders/", views.RemindView.as_view(), name="remind"),
 ]

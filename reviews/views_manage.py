@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import View
 from django.views.generic import TemplateView
 
 from applications import selectors as application_selectors
@@ -345,6 +346,30 @@ class ProgressView(CallManagerMixin, TemplateView):
                 assignment.state = queries.state_of(assignment)
         context.update(page=page, applications=page.object_list, reviewers=queries.progress_reviewers(self.call))
         return context
+
+
+class RemindView(CallManagerMixin, View):
+    """The cockpit's "remind" button: remind every reviewer of the call whose review is overdue."""
+
+    def post(self, request, slug):
+        try:
+            count = services.remind_overdue_reviewers(self.call, by=request.user)
+        except TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            if count:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s reviewer with an overdue review has been reminded.",
+                        "%(count)s reviewers with an overdue review have been reminded.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+            else:
+                messages.info(request, _("Nobody to remind: every overdue reviewer was already reminded today."))
+        return HttpResponseRedirect(reverse("manage_calls:detail", args=[self.call.slug]) + "#overdue")
 
 
 # --- Consensus -------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,6 +331,7 @@ FAMILY = {
             "manage_reviews:applications",
             "manage_reviews:assign_auto",
             "manage_reviews:progress",
+            "manage_reviews:remind",  # the cockpit's reminder of overdue reviews (POST only)
             "ranking:ranking",
             "ranking:export_csv",
             "ranking:export_xlsx",
@@ -384,7 +386,10 @@ FAMILY = {
     "applications:delete": "application_delete",
     **dict.fromkeys(["summary:reconsideration", "summary:reconsideration_file"], "reconsideration_request"),
     **dict.fromkeys(["ranking:reconsideration", "ranking:reconsideration_file"], "reconsideration_staff"),
-    **dict.fromkeys(["grants:detail", "grants:decision-pdf", "api:grant-detail", "api:grant-payments"], "grant_view"),
+    **dict.fromkeys(
+        ["grants:detail", "grants:decision-pdf", "grants:evidence", "api:grant-detail", "api:grant-payments"],
+        "grant_view",
+    ),
     "grants:report": "grant_report",
     "grants_manage:detail": "grant_staff",
     "api:grant-list": "grant_list_api",
@@ -577,6 +582,11 @@ def _grant_bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | 
             ("c1@c2", {"slug": slug_of["c2"], "batch": batch, "fmt": "csv"}),
             ("missing", {"slug": slug_of["c1"], "batch": MISSING, "fmt": "csv"}),
         ]
+    if name == "grants:evidence":
+        evidence = world.evidence
+        own = [(k, {"pk": g.pk, "uuid": evidence[k].uuid}) for k, g in grants.items()]
+        crossed = [("A.published@B2", {"pk": grants["A.published"].pk, "uuid": evidence["B2.published"].uuid})]
+        return own + crossed + [("missing", {"pk": grants["A.published"].pk, "uuid": uuid.UUID(int=MISSING)})]
     if name.startswith("grants:") or name.startswith("api:grant-"):
         if params == {"pk"}:
             return [(k, {"pk": g.pk}) for k, g in grants.items()] + [("missing", {"pk": MISSING})]
