@@ -199,9 +199,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         )[:150]
         return user
 
-    def is_open_for_signup(self, request, sociallogin):
-        return True
-
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_logout_redirect_url(self, request):
