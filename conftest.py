@@ -13,7 +13,7 @@ from django.conf import settings
 
 from accounts.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
-pytest_plugins = ["portal.testing.browser"]
+pytest_plugins = ["portal.testing.browser", "portal.testing.oidc"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -23,12 +23,14 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    readonly_fields = ["mandate_role", "lapsed_at"]  # the government login's mandates decide them
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "kbo_number", "created_at"]
+    list_display = ["name", "kind", "kbo_number", "kbo_confirmed_at", "created_at"]
     list_filter = ["kind"]
+    readonly_fields = ["kbo_confirmed_at"]
     search_fields = ["name", "kbo_number", "email_domain"]
     inlines = [MembershipInline]
 

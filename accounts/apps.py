@@ -8,3 +8,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import privacy, signals  # noqa: F401
+
+        signals.connect_socialaccount_signals()

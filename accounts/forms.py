@@ -83,3 +83,22 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class MandateKindsForm(forms.Form):
+    """The kind of each organisation a mandate names that the portal does not know yet; asked
+    once, when the organisation is created."""
+
+    def __init__(self, *args, mandates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mandates = mandates
+        for mandate in mandates:
+            name = mandate.name or kbo.display(mandate.kbo_number)
+            self.fields[f"kind_{mandate.kbo_number}"] = forms.ChoiceField(
+                label=_("Kind of %(name)s (%(kbo)s)") % {"name": name, "kbo": kbo.display(mandate.kbo_number)},
+                choices=[("", "---------"), *Organisation._meta.get_field("kind").choices],
+            )
+        self.helper = _helper(_("Create the organisations"))
+
+    def kinds(self) -> dict[str, str]:
+        return {m.kbo_number: self.cleaned_data[f"kind_{m.kbo_number}"] for m in self.mandates}

@@ -49,6 +49,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the account was erased at the person's request and anonymised because records
     # that must be kept (submitted applications, reviews) still point at it (accounts/privacy.py).
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # A keyed hash (HMAC) of the national register number the government identity provider
+    # sent, never the number itself (accounts/oidc.py); it is never shown.
+    national_register_hmac = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -116,6 +119,9 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("The domain of the organisation's e-mail addresses, e.g. voorbeeld.be."),
     )
+    # Set when the government identity provider said that someone may represent the enterprise
+    # with this number (a mandate); otherwise the number is self-declared.
+    kbo_confirmed_at = models.DateTimeField(_("enterprise number confirmed"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations")
 
@@ -144,6 +150,16 @@ class Organisation(models.Model):
     def kbo_display(self) -> str:
         return kbo.display(self.kbo_number)
 
+    @property
+    def kbo_confirmed(self) -> bool:
+        return bool(self.kbo_number and self.kbo_confirmed_at)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        """Memberships that give access: not lapsed."""
+        return self.filter(lapsed_at__isnull=True)
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):
@@ -154,6 +170,14 @@ class Membership(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The role the identity provider's mandate gave (e.g. "legal_representative"); empty for a
+    # membership that rests on an invitation or on creating the organisation.
+    mandate_role = models.CharField(_("mandate"), max_length=64, blank=True, editable=False)
+    # Set when the mandate this membership rested on was no longer given at a login: the
+    # membership then gives no access at all, but is kept for the record.
+    lapsed_at = models.DateTimeField(_("lapsed"), null=True, blank=True, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")

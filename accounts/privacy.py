@@ -83,7 +83,13 @@ def _export_account(user: User, package: Package) -> None:
         "last_login": _iso(user.last_login),
     }
     package.sections["memberships"] = [
-        {"organisation": m.organisation.name, "kbo_number": m.organisation.kbo_number, "role": m.role}
+        {
+            "organisation": m.organisation.name,
+            "kbo_number": m.organisation.kbo_number,
+            "role": m.role,
+            "mandate": m.mandate_role,
+            "lapsed": _iso(m.lapsed_at),
+        }
         for m in user.memberships.select_related("organisation").order_by("organisation__name")
     ]
     package.sections["notifications"] = [
@@ -139,15 +145,18 @@ def request_erasure(user: User, *, reason: str = "") -> ErasureRequest:
 def _anonymise(user: User, now: datetime) -> None:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
     from rest_framework.authtoken.models import Token
 
     EmailAddress.objects.filter(user=user).delete()
+    SocialAccount.objects.filter(user=user).delete()  # the government login's claims
     Authenticator.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     user.memberships.all().delete()
     Notification.objects.filter(recipient=user).delete()
     user.email = f"erased-{user.pk}@erased.invalid"
     user.full_name = ""
+    user.national_register_hmac = ""
     user.is_active = False
     user.is_staff = user.is_superuser = False
     user.erased_at = now

@@ -11,7 +11,8 @@ def _role(user, organisation) -> str | None:
     if organisation is None or not user.is_authenticated:
         return None
     return (
-        Membership.objects.filter(organisation_id=organisation.pk, user_id=user.pk)
+        Membership.objects.active()
+        .filter(organisation_id=organisation.pk, user_id=user.pk)
         .values_list("role", flat=True)
         .first()
     )
@@ -46,11 +47,9 @@ def has_two_factor_if_required(user):
         return True
     if not user.is_authenticated:
         return False
-    from allauth.mfa.utils import is_mfa_enabled
+    from .middleware import has_second_factor, needs_mfa
 
-    from .middleware import needs_mfa
-
-    return not needs_mfa(user) or is_mfa_enabled(user)
+    return not needs_mfa(user) or has_second_factor(user)
 
 
 rules.add_perm("accounts.view_organisation", rules.is_authenticated & is_organisation_member)

@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.OrganisationListView.as_view(), name="organisations"),
     path("new/", views.OrganisationCreateView.as_view(), name="create"),
+    path("mandates/", views.MandateKindsView.as_view(), name="mandate_kinds"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("invitations/<str:token>/", views.AcceptInvitationView.as_view(), name="accept_invitation"),
     path("<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation"),

@@ -3,18 +3,19 @@ service of accounts/services.py; a page about an organisation the user may not s
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView
 
 from portal import audit
 from portal.models import Notification
 
-from . import services
-from .forms import InvitationForm, OrganisationForm, RoleForm
+from . import oidc, services
+from .forms import InvitationForm, MandateKindsForm, OrganisationForm, RoleForm
 from .models import Invitation, Membership, Organisation
 
 
@@ -28,7 +29,9 @@ class OrganisationListView(LoginRequiredMixin, ListView):
         return (
             Membership.objects.filter(user=self.request.user)
             .select_related("organisation")
-            .annotate(member_count=Count("organisation__memberships"))
+            .annotate(
+                member_count=Count("organisation__memberships", filter=Q(organisation__memberships__lapsed_at=None))
+            )
             .order_by("organisation__name")
         )
 
@@ -43,6 +46,35 @@ class OrganisationCreateView(LoginRequiredMixin, FormView):
         organisation = services.create_organisation(by=self.request.user, **form.cleaned_data)
         messages.success(self.request, _("%(name)s has been created. You are its owner.") % {"name": organisation.name})
         return redirect(organisation)
+
+
+class MandateKindsView(LoginRequiredMixin, FormView):
+    """After a government login: the organisations the person may represent that the portal does
+    not know yet. The person picks each one's kind once; then they are created with the
+    enterprise number confirmed. Only the mandates of this session's login are offered."""
+
+    template_name = "accounts/mandate_kinds.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not oidc.pending_mandates(request):
+            return redirect("accounts:organisations")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return MandateKindsForm(mandates=oidc.pending_mandates(self.request), **self.get_form_kwargs())
+
+    def form_valid(self, form):
+        organisations = services.create_mandated_organisations(self.request.user, form.mandates, form.kinds())
+        self.request.session.pop(oidc.PENDING_MANDATES_SESSION_KEY, None)
+        messages.success(
+            self.request,
+            _("Created: %(names)s. The enterprise numbers are confirmed by the government login.")
+            % {"names": ", ".join(o.name for o in organisations)},
+        )
+        target = self.request.GET.get("next", "")
+        if url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}) and target != "/":
+            return redirect(target)
+        return redirect("accounts:organisations")
 
 
 class OrganisationMixin(LoginRequiredMixin):

@@ -407,7 +407,9 @@ class StartForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(memberships__user=user).order_by("name")
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            memberships__user=user, memberships__lapsed_at=None
+        ).order_by("name")
 
 
 class WithdrawForm(forms.Form):

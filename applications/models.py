@@ -47,8 +47,8 @@ class WaiverDecision(models.TextChoices):
 
 class ApplicationQuerySet(models.QuerySet):
     def of_user(self, user):
-        """Applications of every organisation `user` belongs to."""
-        return self.filter(lead_organisation__memberships__user=user)
+        """Applications of every organisation `user` belongs to (a lapsed membership counts for nothing)."""
+        return self.filter(lead_organisation__memberships__user=user, lead_organisation__memberships__lapsed_at=None)
 
     def submitted(self):
         return self.exclude(status__in=[Status.DRAFT, Status.WITHDRAWN]).exclude(submitted_at__isnull=True)

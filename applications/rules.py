@@ -14,7 +14,9 @@ from .models import Status
 def is_org_member(user, application):
     if application is None or not user.is_authenticated:
         return False
-    return Membership.objects.filter(organisation_id=application.lead_organisation_id, user_id=user.pk).exists()
+    return (
+        Membership.objects.active().filter(organisation_id=application.lead_organisation_id, user_id=user.pk).exists()
+    )
 
 
 @rules.predicate

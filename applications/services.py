@@ -60,7 +60,9 @@ def _locked(application: Application) -> Application:
 
 def members_of(application: Application) -> list[User]:
     return list(
-        User.objects.filter(memberships__organisation_id=application.lead_organisation_id, is_active=True).distinct()
+        User.objects.filter(
+            memberships__organisation_id=application.lead_organisation_id, memberships__lapsed_at=None, is_active=True
+        ).distinct()
     )
 
 
@@ -704,6 +706,7 @@ def notify_deadline_changed(call: Call, change: DeadlineChange) -> int:
         User.objects.filter(
             memberships__organisation__applications__call=call,
             memberships__organisation__applications__status__in=[Status.DRAFT, Status.INCOMPLETE],
+            memberships__lapsed_at=None,
             is_active=True,
         )
         .distinct()

@@ -83,7 +83,9 @@ def start(request, slug):
     organisation leads; POST creates the draft, or opens the one that already exists."""
     call = get_object_or_404(Call.objects.published(), slug=slug)
     prefill = _self_check_answers(request, call)
-    organisations = list(Organisation.objects.filter(memberships__user=request.user).order_by("name"))
+    organisations = list(
+        Organisation.objects.filter(memberships__user=request.user, memberships__lapsed_at=None).order_by("name")
+    )
     only = organisations[0] if len(organisations) == 1 else None
     form = StartForm(user=request.user, initial={"organisation": only.pk} if only else None)
     if request.method == "POST" and organisations:

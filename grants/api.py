@@ -23,7 +23,8 @@ def visible_grants(user):
     grants = Grant.objects.select_related("call", "beneficiary", "application")
     if not user.is_superuser:
         grants = grants.filter(
-            Q(beneficiary__memberships__user=user) | Q(call__roles__user=user, call__roles__role=CallRole.Role.MANAGER)
+            Q(beneficiary__memberships__user=user, beneficiary__memberships__lapsed_at=None)
+            | Q(call__roles__user=user, call__roles__role=CallRole.Role.MANAGER)
         ).distinct()
     return queries.with_ledger(grants)
 

@@ -71,7 +71,9 @@ def portfolio(call, *, state: str = "", overdue: bool = False, search: str = "")
 def of_user(user) -> QuerySet[Grant]:
     """Grants of every organisation `user` belongs to."""
     return with_ledger(
-        Grant.objects.filter(beneficiary__memberships__user=user).select_related("call", "beneficiary", "application")
+        Grant.objects.filter(
+            beneficiary__memberships__user=user, beneficiary__memberships__lapsed_at=None
+        ).select_related("call", "beneficiary", "application")
     ).order_by("-opened_at", "-pk")
 
 

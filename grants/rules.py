@@ -18,7 +18,7 @@ def is_beneficiary_member(user, obj):
     grant = _grant_of(obj)
     if grant is None or not user.is_authenticated:
         return False
-    return Membership.objects.filter(organisation_id=grant.beneficiary_id, user_id=user.pk).exists()
+    return Membership.objects.active().filter(organisation_id=grant.beneficiary_id, user_id=user.pk).exists()
 
 
 @rules.predicate
@@ -26,9 +26,11 @@ def is_beneficiary_owner(user, obj):
     grant = _grant_of(obj)
     if grant is None or not user.is_authenticated:
         return False
-    return Membership.objects.filter(
-        organisation_id=grant.beneficiary_id, user_id=user.pk, role=Membership.Role.OWNER
-    ).exists()
+    return (
+        Membership.objects.active()
+        .filter(organisation_id=grant.beneficiary_id, user_id=user.pk, role=Membership.Role.OWNER)
+        .exists()
+    )
 
 
 @rules.predicate

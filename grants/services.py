@@ -133,7 +133,7 @@ def _audit(grant: Grant, action: str, *, by, **data) -> None:
 
 
 def members(grant: Grant, *, owners_only: bool = False) -> list[User]:
-    memberships = Membership.objects.filter(organisation_id=grant.beneficiary_id, user__is_active=True)
+    memberships = Membership.objects.active().filter(organisation_id=grant.beneficiary_id, user__is_active=True)
     if owners_only:
         memberships = memberships.filter(role=Membership.Role.OWNER)
     return list(User.objects.filter(pk__in=memberships.values("user_id")))

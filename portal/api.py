@@ -80,14 +80,12 @@ class StaffTwoFactor(permissions.BasePermission):
     (accounts.middleware): a password-only session or a token of such an account is refused."""
 
     def has_permission(self, request, view):
-        from allauth.mfa.utils import is_mfa_enabled
-
-        from accounts.middleware import needs_mfa
+        from accounts.middleware import has_second_factor, needs_mfa
 
         user = request.user
         if not settings.REQUIRE_STAFF_MFA or not user.is_authenticated:
             return True
-        if needs_mfa(user) and not is_mfa_enabled(user):
+        if needs_mfa(user) and not has_second_factor(user):
             raise exceptions.PermissionDenied(
                 translation.gettext("Set up two-factor authentication before you open the staff or reviewer pages.")
             )

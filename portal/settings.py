@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",  # the government login (accounts/oidc.py)
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "crispy_forms",
@@ -206,6 +208,52 @@ ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Oproep"
 REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", True)
+ACCOUNT_ADAPTER = "accounts.oidc.AccountAdapter"
+
+# --- Government login (OpenID Connect; accounts/oidc.py, README "Government login") ----------
+# Off unless OIDC_SERVER_URL (the issuer; discovery at <url>/.well-known/openid-configuration)
+# and OIDC_CLIENT_ID are set; then a button beside the e-mail login.
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", "")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = env.list("OIDC_SCOPES", ["openid", "profile", "email"])
+OIDC_BUTTON_LABEL = env.str("OIDC_BUTTON_LABEL", "") or _("government login")
+# Claim names: the mandates (a list of {"kbo", "role", "name"}), the national register number
+# (kept only as a keyed hash) and the level of assurance.
+OIDC_CLAIM_MANDATES = env.str("OIDC_CLAIM_MANDATES", "mandates")
+OIDC_CLAIM_NATIONAL_REGISTER = env.str("OIDC_CLAIM_NATIONAL_REGISTER", "")
+OIDC_CLAIM_ACR = env.str("OIDC_CLAIM_ACR", "acr")
+# Mandate roles that make the person an owner of the organisation (others make a member).
+OIDC_MANDATE_OWNER_ROLES = env.list("OIDC_MANDATE_OWNER_ROLES", ["legal_representative"])
+# `acr` values that count as two-factor for REQUIRE_STAFF_MFA (e.g. substantial,high).
+OIDC_ACR_TWO_FACTOR = env.list("OIDC_ACR_TWO_FACTOR", [])
+SOCIALACCOUNT_ADAPTER = "accounts.oidc.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an e-mail account is linked by its owner, never silently
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "accounts.oidc.GovernmentProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "government",
+                "name": OIDC_BUTTON_LABEL,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {
+                    "server_url": OIDC_SERVER_URL,
+                    "scope": OIDC_SCOPES,
+                    "oauth_pkce_enabled": True,
+                    # Every claim we use comes from the verified ID token.
+                    "fetch_userinfo": False,
+                },
+            }
+        ]
+        if OIDC_SERVER_URL and OIDC_CLIENT_ID
+        else [],
+    }
+}
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", 30))
@@ -339,6 +387,13 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     }
 }
+if OIDC_SERVER_URL:
+    # The login and logout buttons post to us and we redirect to the identity provider; browsers
+    # apply form-action to that redirect too.
+    from urllib.parse import urlsplit
+
+    _issuer = urlsplit(OIDC_SERVER_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 
 # --- Operations -------------------------------------------------------------------------
 # /metrics answers only these addresses (or networks), or a request with the bearer token.

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import oidc
 from portal import health, metrics, views
 
 handler500 = "portal.views.server_error"
@@ -15,6 +16,10 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    # allauth's OpenID Connect login and callback at their own addresses, with our adapter
+    # (signature and nonce always checked; accounts/oidc.py). Before allauth's, so they win.
+    path("accounts/oidc/<str:provider_id>/login/", oidc.login, name="government_login"),
+    path("accounts/oidc/<str:provider_id>/login/callback/", oidc.callback, name="government_callback"),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("accounts.urls")),
     path("my-data/", include("accounts.urls_privacy")),

@@ -298,6 +298,9 @@ FAMILY = {
             "accounts:organisations",
             "accounts:create",
             "accounts:notifications",
+            # After a government login: the kinds of the person's new organisations (from the
+            # session's mandates; anyone else is sent on to their organisations).
+            "accounts:mandate_kinds",
             "api:application-list",
             "privacy:mine",
             "privacy:export",
@@ -409,6 +412,22 @@ FAMILY = {
     "accounts:remove_member": "membership_leave",
     "accounts:accept_invitation": "invitation",
     **dict.fromkeys(["admin:login", "admin:logout"], "self"),
+    # The government login (accounts/oidc.py; issue 14): allauth's OpenID Connect login and
+    # callback (ours first, allauth's behind them), linking an account and its error pages.
+    # They concern only the visitor's own account; without OIDC_* settings they answer 404.
+    **dict.fromkeys(
+        [
+            "government_login",
+            "government_callback",
+            "openid_connect_login",
+            "openid_connect_callback",
+            "socialaccount_connections",
+            "socialaccount_signup",
+            "socialaccount_login_cancelled",
+            "socialaccount_login_error",
+        ],
+        "self",
+    ),
 }
 
 # Families whose patterns also get a POST (the refusal must not depend on the method).

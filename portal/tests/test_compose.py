@@ -260,6 +260,31 @@ def test_minio_is_optional(services):
     assert services["minio"].get("profiles"), "minio must only start with its profile"
 
 
+def test_keycloak_is_optional_and_imports_the_test_realm(services):
+    keycloak = services["keycloak"]
+    assert keycloak.get("profiles") == ["oidc"], "the identity provider must only start with its profile"
+    assert "--import-realm" in keycloak["command"]
+    source, _, target = keycloak["volumes"][0].partition(":")
+    assert target.startswith("/opt/keycloak/data/import/")
+    realm = json.loads((ROOT / source).read_text(encoding="utf-8"))
+    client = next(c for c in realm["clients"] if c["clientId"] == "oproep")
+    assert client["redirectUris"] == ["http://localhost:8000/accounts/oidc/government/login/callback/"]
+    assert client["attributes"]["pkce.code.challenge.method"] == "S256"
+    claims = {m["config"]["claim.name"] for m in client["protocolMappers"]}
+    assert {"mandates", "rrn", "assurance"} <= claims
+    mandates = [json.loads(m) for u in realm["users"] for m in u["attributes"].get("mandates", [])]
+    assert {m["role"] for m in mandates} == {"legal_representative", "delegated_user"}
+    for mandate in mandates:  # valid enterprise numbers (modulo 97), or the portal would skip them
+        number = mandate["kbo"]
+        assert len(number) == 10 and int(number[-2:]) == 97 - int(number[:8]) % 97
+
+
+@pytest.mark.parametrize("variable", ["OIDC_SERVER_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"])
+def test_government_login_settings_are_not_forced_to_empty_strings(services, variable):
+    for name in DJANGO_SERVICES:
+        assert (services[name].get("environment") or {}).get(variable) is None
+
+
 @pytest.mark.parametrize("name", CORE_SERVICES)
 def test_core_services_start_without_a_profile(services, name):
     assert not services[name].get("profiles")

@@ -55,6 +55,23 @@ def test_check_deploy_is_clean_with_a_production_environment(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_is_clean_with_the_government_login_configured(tmp_path):
+    production = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "oproep.example.org",
+        "DJANGO_SECURE_PROXY_SSL_HEADER": "true",
+        "OIDC_SERVER_URL": "https://idp.example.org/realms/oproep",
+        "OIDC_CLIENT_ID": "oproep",
+        "OIDC_CLIENT_SECRET": secrets.token_urlsafe(30),
+        "OIDC_ACR_TWO_FACTOR": "substantial,high",
+        "OIDC_CLAIM_NATIONAL_REGISTER": "rrn",
+    }
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 def test_check_deploy_warns_when_security_is_switched_off(tmp_path):
     """The check above could not pass by accident: weakening a setting makes it fail."""
     weakened = {
