@@ -31,7 +31,6 @@ import secrets
 from urllib.parse import urlencode
 
 import requests
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.decorators import login_not_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -52,6 +51,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from . import kbo, services
+from .adapter import AccountAdapter as PortalAccountAdapter
 
 PROVIDER_ID = "government"
 NONCES_SESSION_KEY = "oidc_nonces"
@@ -200,7 +200,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(PortalAccountAdapter):
+    """The portal's account adapter (e-mails in the portal's name) that also logs out at the
+    government's identity provider when the session logged in there."""
+
     def get_logout_redirect_url(self, request):
         # Asked before the session ends (allauth's LogoutView), so it still knows how the
         # person logged in.

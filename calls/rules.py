@@ -24,14 +24,24 @@ def is_call_reviewer(user, call):
     return CallRole.objects.filter(call=call, user_id=user.pk, role=CallRole.Role.REVIEWER).exists()
 
 
+def _roles_anywhere(user) -> frozenset:
+    """The kinds of call role the user holds in any call: one query, remembered on the user
+    object (a request's user lives for that request), since every page's navigation asks."""
+    roles = getattr(user, "_call_roles_anywhere", None)
+    if roles is None:
+        roles = frozenset(CallRole.objects.filter(user_id=user.pk).values_list("role", flat=True).distinct())
+        user._call_roles_anywhere = roles
+    return roles
+
+
 @rules.predicate
 def manages_any_call(user):
-    return user.is_authenticated and CallRole.objects.filter(user_id=user.pk, role=CallRole.Role.MANAGER).exists()
+    return user.is_authenticated and CallRole.Role.MANAGER in _roles_anywhere(user)
 
 
 @rules.predicate
 def reviews_for_any_call(user):
-    return user.is_authenticated and CallRole.objects.filter(user_id=user.pk, role=CallRole.Role.REVIEWER).exists()
+    return user.is_authenticated and CallRole.Role.REVIEWER in _roles_anywhere(user)
 
 
 can_manage_call = rules.is_authenticated & (is_admin | is_call_manager)

@@ -202,12 +202,12 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # e-mails name the portal (PORTAL_NAME)
 # Repeated failed logins are handled by django-axes, keyed on the e-mail address.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Oproep"
 REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", True)
+# E-mails name the portal (PORTAL_NAME); logout also ends a government-login session.
 ACCOUNT_ADAPTER = "accounts.oidc.AccountAdapter"
 
 # --- Government login (OpenID Connect; accounts/oidc.py, README "Government login") ----------

@@ -1,5 +1,6 @@
 """Template filters available in every template (registered as builtins in settings)."""
 
+import rules
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -47,3 +48,12 @@ def nav_current(context, prefix):
     if path == prefix or (prefix != "/" and path.startswith(prefix)):
         return mark_safe(' aria-current="page"')
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def allowed(context, perm: str, obj=None) -> bool:
+    """Whether the rules give the signed-in user `perm` (on `obj`). Asked of the rules alone, not
+    of every authentication backend: the header asks on every page, and Django's model
+    permissions (two queries per user) never decide these."""
+    user = context.get("user")
+    return bool(user is not None and user.is_active and rules.has_perm(perm, user, obj))

@@ -47,6 +47,7 @@ import sys
 import time
 import traceback
 import types
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
@@ -73,7 +74,7 @@ from calls.forms import ITEM_FORMS
 from calls.models import CallRole, Question, QuestionKind
 from calls.seed import seed_calls
 from grants import services as grant_services
-from grants.models import Grant, PaymentBatch, PaymentOrder
+from grants.models import Evidence, Grant, PaymentBatch, PaymentOrder
 from portal.testing.urls import Pattern, build
 from portal.testing.urls import walk as walk_patterns
 from reviews import decisions, reconsideration
@@ -512,6 +513,8 @@ def _more_states(calls: dict, users: dict, organisations: dict) -> None:
     grant_services.propose_payment(advance, by=manager)
     grant_services.approve_payment(advance, by=users["admin"])
     grant_services.create_batch(lb, by=manager)
+    invoice = SimpleUploadedFile("factuur.pdf", minimal_pdf("Factuur"), content_type="application/pdf")
+    grant_services.add_evidence(grant.reports.get(kind="final"), by=users["applicant"], upload=invoice)
     # A reconsideration with a file (the demo applicant's own award keeps its request form open).
     reconsideration.request(
         others[1],
@@ -700,6 +703,12 @@ def _grant_bindings(pattern: Pattern, params: set, first_slug: str) -> list[dict
         return [{"pk": g.pk, "kind": k} for g in grants for k in ("interim", "final")] + [
             {"pk": grants[0].pk, "kind": MALFORMED},
             {"pk": MISSING, "kind": "final"},
+        ]
+    if params == {"pk", "uuid"}:
+        evidence = list(Evidence.objects.select_related("report").order_by("pk"))
+        return [{"pk": e.report.grant_id, "uuid": e.uuid} for e in evidence] + [
+            {"pk": grants[0].pk, "uuid": uuid.UUID(int=MISSING)},
+            {"pk": MISSING, "uuid": evidence[0].uuid},
         ]
     if params == {"slug", "pk"}:
         return [{"slug": g.call.slug, "pk": g.pk} for g in grants] + [
