@@ -50,8 +50,9 @@ class RankingView(ManagedCallMixin, TemplateView):
     template_name = "reviews/ranking.html"
 
     def get_context_data(self, grant_forms=None, **kwargs):
-        ranking = ranking_for(self.call)
-        ranking.show_all = self.request.GET.get("all") == "1"
+        show_all = self.request.GET.get("all") == "1"
+        ranking = ranking_for(self.call, lines_only=not show_all)
+        ranking.show_all = show_all
         return super().get_context_data(ranking=ranking, grant_forms=grant_forms or {}, **kwargs)
 
 
@@ -78,7 +79,7 @@ class GrantView(ManagedCallMixin, View):
             grant_forms = {}
         else:
             grant_forms = {application.pk: form}
-        context = {"call": self.call, "ranking": ranking_for(self.call), "grant_forms": grant_forms}
+        context = {"call": self.call, "ranking": ranking_for(self.call, lines_only=True), "grant_forms": grant_forms}
         template = "reviews/ranking_table.html" if request.htmx else "reviews/ranking.html"
         # HTMX swaps only successful responses, so an error comes back as 200 with the errors
         # in the fragment; the plain form post answers 422 with the whole page.
