@@ -409,6 +409,7 @@ class Ranking:
     lines_only: bool = False
     _shown_rows: dict | None = None
     _all_rows: dict | None = None
+    _reserve_lines: list | None = None
 
     @property
     def passing(self) -> list[Row]:
@@ -432,6 +433,19 @@ class Ranking:
 
     def _lines(self) -> list:
         return [*self.passing_lines, *self.failing_lines, *self.unscored_lines]
+
+    def iter_rows(self):
+        """Every row in ranking order (passing, failing, unscored), built one at a time: with
+        `lines_only` the ranking query is read in chunks, so the exports stream."""
+        if not self.lines_only:
+            yield from self.rows
+            return
+        lines = {line.pk: line for line in self._lines()}
+        queryset = ranked_applications(self.call, self.criteria).iterator(chunk_size=500)
+        for row in _rows(self.call, self.criteria, queryset):
+            line = lines.get(row.pk)
+            if line is not None:  # else it entered the ranking after the line was drawn
+                yield _carry(line, row)
 
     @property
     def budget(self) -> Decimal:
@@ -458,7 +472,9 @@ class Ranking:
         return self._rows_of(self._reserve())
 
     def _reserve(self) -> list:
-        return [row for row in self.passing_lines if row.funding == Funding.RESERVE]
+        if self._reserve_lines is None:  # the line is drawn before anything asks
+            self._reserve_lines = [row for row in self.passing_lines if row.funding == Funding.RESERVE]
+        return self._reserve_lines
 
     @property
     def awards_outside(self) -> list[Row]:
@@ -643,13 +659,14 @@ def _rows_for(ranking: Ranking, lines: list[_Line]) -> dict[int, Row]:
     """The rows of `lines` (one query), carrying what the funding line computed for them."""
     wanted = {line.pk: line for line in lines}
     queryset = ranked_applications(ranking.call, ranking.criteria).filter(pk__in=list(wanted))
-    rows = {}
-    for row in _rows(ranking.call, ranking.criteria, queryset):
-        line = wanted[row.pk]
-        row.position, row.funded, row.below_line = line.position, line.funded, line.below_line
-        row.fits_now, row.running_total, row.tie_break = line.fits_now, line.running_total, line.tie_break
-        rows[row.pk] = row
-    return rows
+    return {row.pk: _carry(wanted[row.pk], row) for row in _rows(ranking.call, ranking.criteria, queryset)}
+
+
+def _carry(line: _Line, row: Row) -> Row:
+    """`row` with what the funding line computed for its `line`."""
+    row.position, row.funded, row.below_line = line.position, line.funded, line.below_line
+    row.fits_now, row.running_total, row.tie_break = line.fits_now, line.running_total, line.tie_break
+    return row
 
 
 def _draw_funding_line(ranking: Ranking, *, strict: bool) -> None:
@@ -687,35 +704,32 @@ def _draw_funding_line(ranking: Ranking, *, strict: bool) -> None:
 
 def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
     """Say, for each row with the same total as the row above it, which rule of the order put
-    it below: the first criterion with a lower final score, or the later submission."""
+    it below: the first criterion with a lower final score, or the later submission. (The
+    sentences are translated once per ranking, not once per tie.)"""
+    rounded = _("Same rounded total as %(above)s, which scores higher before rounding.")
+    on_criterion = _(
+        "Same total as %(above)s; ranked below it on the criterion %(criterion)s (%(mine)s against %(theirs)s)."
+    )
+    later = _("Same total and criterion scores as %(above)s; ranked below it because it was submitted later.")
+    same = _("Same total, criterion scores and submission time as %(above)s.")
+    titles = [str(criterion.title) for criterion in criteria]
     for above, row in zip(rows, rows[1:], strict=False):
         if row.total != above.total:
-            if row.total_display == above.total_display:
-                row.tie_break = _("Same rounded total as %(above)s, which scores higher before rounding.") % {
-                    "above": _name(above)
-                }
+            if row.total is not None and above.total is not None and one_decimal(row.total) == one_decimal(above.total):
+                row.tie_break = rounded % {"above": _name(above)}
             continue
-        for criterion, mine, theirs in zip(criteria, row.finals, above.finals, strict=True):
+        for title, mine, theirs in zip(titles, row.finals, above.finals, strict=True):
             if mine != theirs:
-                row.tie_break = _(
-                    "Same total as %(above)s; ranked below it on the criterion %(criterion)s (%(mine)s against "
-                    "%(theirs)s)."
-                ) % {
+                row.tie_break = on_criterion % {
                     "above": _name(above),
-                    "criterion": criterion.title,
+                    "criterion": title,
                     "mine": _score(mine),
                     "theirs": _score(theirs),
                 }
                 break
         else:
-            if row.submitted_at != above.submitted_at:
-                row.tie_break = _(
-                    "Same total and criterion scores as %(above)s; ranked below it because it was submitted later."
-                ) % {"above": _name(above)}
-            else:
-                row.tie_break = _("Same total, criterion scores and submission time as %(above)s.") % {
-                    "above": _name(above)
-                }
+            pattern = later if row.submitted_at != above.submitted_at else same
+            row.tie_break = pattern % {"above": _name(above)}
 
 
 def _name(row) -> str:
