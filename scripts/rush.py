@@ -14,8 +14,8 @@
    and write the report to docs/rush-<date>.md.
 
 Everything listens on 127.0.0.1 only; the number of users and the run time are bounded.
-Options by environment: RUSH_APPLICANTS (300), RUSH_DEADLINE (150 s), RUSH_RUN_TIME (260 s),
-RUSH_SPAWN_RATE (4 per second), RUSH_PORT (8152), RUSH_REDIS_DB (7).
+Options by environment: RUSH_APPLICANTS (300), RUSH_DEADLINE (120 s), RUSH_RUN_TIME (240 s),
+RUSH_SPAWN_RATE (2 per second: the last applicants arrive after the deadline), RUSH_PORT (8152), RUSH_REDIS_DB (7).
 """
 
 import csv
@@ -32,9 +32,9 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 PY = sys.executable
 APPLICANTS = int(os.environ.get("RUSH_APPLICANTS", "300"))
-DEADLINE = int(os.environ.get("RUSH_DEADLINE", "150"))
-RUN_TIME = int(os.environ.get("RUSH_RUN_TIME", "260"))
-SPAWN_RATE = float(os.environ.get("RUSH_SPAWN_RATE", "4"))
+DEADLINE = int(os.environ.get("RUSH_DEADLINE", "120"))
+RUN_TIME = int(os.environ.get("RUSH_RUN_TIME", "240"))
+SPAWN_RATE = float(os.environ.get("RUSH_SPAWN_RATE", "2"))
 PORT = int(os.environ.get("RUSH_PORT", "8152"))
 REDIS_DB = os.environ.get("RUSH_REDIS_DB", "7")
 WORK = BASE / "var" / "rush"
@@ -58,7 +58,7 @@ def environment() -> dict:
         REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         PRIVATE_MEDIA_ROOT=str(WORK / "private"),
         MEDIA_ROOT=str(WORK / "media"),
-        EMAIL_URL=f"filemail://{WORK / 'mail'}",
+        EMAIL_URL=f"filemail:///{WORK / 'mail'}",  # dj-email-url drops one slash of the path
         SITE_URL=f"http://127.0.0.1:{PORT}",
     )
     return env
@@ -86,7 +86,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from accounts.models import OrganisationKind
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import MembershipFactory, UserFactory
 from applications import services
 from applications.tests.conftest import make_complete
 from applications.tests.factories import ApplicationFactory
@@ -121,7 +121,8 @@ reviewer = UserFactory(email="rush-reviewer@example.org")
 CallRole.objects.create(call=call, user=reviewer, role=CallRole.Role.REVIEWER)
 applicants = []
 for i in range(n):
-    user = UserFactory(email=f"rush-applicant{i}@example.org")
+    membership = MembershipFactory(role="owner", user=UserFactory(email=f"rush-applicant{i}@example.org"))
+    user, user.organisation = membership.user, membership.organisation
     user.organisation.kind = OrganisationKind.RESEARCH
     user.organisation.save()
     draft = ApplicationFactory(call=call, lead_organisation=user.organisation, created_by=user, title=f"Rush {i}",
@@ -168,10 +169,11 @@ def main():
         [PY, "-c", PREPARE, str(APPLICANTS), str(DEADLINE)],
         cwd=BASE,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        sys.exit(f"Preparing the drafts failed:\n{out.stderr[-3000:]}")
     plan = json.loads(out.stdout.strip().splitlines()[-1])
     log = open(WORK / "processes.log", "w")  # noqa: SIM115
     hosts = [f"http://127.0.0.1:{PORT}", f"http://127.0.0.1:{PORT + 1}"]
