@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 RUN_ENV := DJANGO_DEBUG=true REQUIRE_STAFF_MFA=false
 
-.PHONY: run test install install-dev messages catalogues lint format bench rush worker backup restore clean
+.PHONY: run test install install-dev messages catalogues lint format bench rush worker backup restore screenshots clean
 
 ## make run: install, migrate, seed the two calls and demo accounts, serve on http://127.0.0.1:8000/
 run: install catalogues
@@ -66,6 +66,11 @@ backup: install
 ## make restore BACKUP_DIR=…: restore a backup into an empty database and storage
 restore: install
 	PY=$(PY) bash scripts/restore.sh
+
+## make screenshots: seed a throw-away database, serve it and save PNGs of the home page, a call's
+## cockpit, its ranking and the reviewer's scoring page at 1366 and 390 px in docs/screenshots/
+screenshots: install-dev
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

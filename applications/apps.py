@@ -8,11 +8,13 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from calls.signals import deadline_changed, demo_seeded
+        from portal.audit import register_wording
         from portal.metrics import register_collector
 
-        from . import metrics, privacy, signals  # noqa: F401 - privacy registers its contributor
+        from . import events, metrics, privacy, signals  # noqa: F401 - privacy registers its contributor
 
         register_collector(metrics.submissions)
+        register_wording(events.WORDING)
 
         demo_seeded.connect(signals.on_demo_seeded, dispatch_uid="applications-demo")
         deadline_changed.connect(signals.on_deadline_changed, dispatch_uid="applications-deadline-changed")

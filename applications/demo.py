@@ -28,7 +28,7 @@ from accounts.models import Organisation, OrganisationKind
 from calls.models import Call, QuestionKind
 from portal import audit
 
-from . import references
+from . import references, signals, tasks
 from .models import Answer, Application, Attachment, BudgetLine, Partner, Status
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -167,6 +167,9 @@ def _submit(application: Application, *, by, submitted_at: datetime, status=Stat
     application.submitted_at = submitted_at
     application.save()
     audit.record(application, "submitted", by=by, reference=application.reference, demo=True)
+    # As after a real submission: indexed for the search, checked for double funding (on commit).
+    tasks.enqueue_index(application.pk)
+    signals.application_submitted.send(sender=Application, application=application)
     if status == Status.IN_REVIEW:
         audit.record(application, "marked_admissible", by=None, demo=True)
 

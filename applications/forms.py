@@ -294,6 +294,11 @@ class FundingForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        if application.call.total_budget:
+            # The same limit the eligibility check applies to every call (calls.eligibility.check).
+            self.fields["requested_amount"].help_text = _("At most the budget of the call, %(budget)s.") % {
+                "budget": formatting.money(application.call.total_budget)
+            }
         if not waiver_allowed(application.call):
             del self.fields["waiver_motivation"]
         if not state_aid_applies(application.call):

@@ -4,6 +4,7 @@ following the transition table in `workflow.py`."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Sum
@@ -275,6 +276,13 @@ class Answer(models.Model):
         return f"{self.question_text}: {self.value}"
 
 
+class TextStatus(models.TextChoices):
+    PENDING = "pending", _("not read yet")
+    EXTRACTED = "extracted", _("text read")
+    FAILED = "failed", _("text could not be read")
+    NOT_PDF = "not_pdf", _("not a PDF")
+
+
 def attachment_path(instance, filename):
     # The stored name never contains the user's file name; the original is kept in a field.
     return (
@@ -300,6 +308,11 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     scan_status = models.CharField(max_length=20, default="skipped")
+    # The text of a PDF, extracted after the upload by a Celery task (applications.tasks) for the
+    # full-text search; a failure is recorded here and never blocks anything.
+    text = models.TextField(blank=True)
+    text_status = models.CharField(max_length=12, choices=TextStatus.choices, default=TextStatus.PENDING)
+    text_error = models.CharField(max_length=300, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
@@ -340,3 +353,20 @@ class ReferenceCounter(models.Model):
 
     call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="+")
     last = models.PositiveIntegerField(default=0)
+
+
+class SearchDocument(models.Model):
+    """Everything a submitted application says, as one text, for the staff full-text search
+    (applications/search.py). `vector` is the PostgreSQL tsvector (Dutch stemming, accents
+    ignored; GIN-indexed by migration 0007, which runs on PostgreSQL only); on SQLite it stays
+    empty and the search reads `body` with a contains match."""
+
+    application = models.OneToOneField(
+        Application, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    body = models.TextField(blank=True)
+    vector = SearchVectorField(null=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return str(self.application)

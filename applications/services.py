@@ -23,7 +23,7 @@ from calls.models import Call, CallRole, DeadlineChange, Question, RequiredDocum
 from portal import audit
 from portal.notifications import notify
 
-from . import content, references, uploads, workflow
+from . import content, references, signals, tasks, uploads, workflow
 from .models import (
     DECIDED_STATUSES,
     DECLARATION,
@@ -454,6 +454,10 @@ def submit(
     )
     context = {"application": application, "content_hash": digest, "resubmitted": transition == Transition.RESUBMIT}
     _notify_all(members_of(application), "applications_receipt", context, about=application)
+    # After the receipt and after commit: the search index and downstream checks (reviews looks
+    # for double funding) never make the submission wait or fail.
+    tasks.enqueue_index(application.pk)
+    signals.application_submitted.send(sender=Application, application=application)
     return application
 
 
@@ -768,6 +772,7 @@ def remove_personal_data(application: Application, *, funded: bool, now: datetim
     application.history.all().delete()
     application.save()
     audit.record(application, "personal_data_removed", by=None, funded=funded, attachments=len(files))
+    tasks.enqueue_index(application.pk)  # the search must not keep the removed text
     storage = Attachment._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in files])
     return True

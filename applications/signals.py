@@ -1,4 +1,11 @@
-"""Receivers of signals sent by upstream apps (connected in apps.py)."""
+"""Signals applications sends (first), and receivers of signals sent by upstream apps
+(connected in apps.py)."""
+
+from django.dispatch import Signal
+
+# An application was submitted or resubmitted (inside the submitting transaction): kwargs
+# application. Downstream apps queue their checks with transaction.on_commit, never inline.
+application_submitted = Signal()
 
 
 def on_demo_seeded(sender, **kwargs):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import filetype
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from calls.models import FileFormat
@@ -126,6 +127,24 @@ def served_name(name: str, content_type: str) -> str:
     (also right for files stored before names followed their content)."""
     format_ = _FORMAT_OF_MIME_TYPE.get(content_type)
     return name_for_format(name, format_) if format_ else name
+
+
+def download(stored) -> FileResponse:
+    """A checked upload (anything with `file`, `original_name` and `content_type`: attachments,
+    reconsideration files, report evidence) as a private download under the name its content
+    allows; a file missing from storage is a 404, never a 500."""
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=served_name(stored.original_name, stored.content_type),
+        content_type=stored.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def format_labels(formats) -> str:

@@ -18,5 +18,6 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/delete/", views.delete_draft, name="delete"),
     path("<int:pk>/receipt.pdf", views.receipt, name="receipt"),
+    path("<int:pk>/proposal.pdf", views.proposal_pdf, name="proposal_pdf"),
     path("<int:pk>/messages/", views.messages_view, name="messages"),
 ]

@@ -5,14 +5,16 @@ message beside the form, with what the user typed still in it."""
 from __future__ import annotations
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -520,19 +522,7 @@ def delete_attachment(request, pk, attachment_pk):
 def download_attachment(request, pk, attachment_pk):
     """Attachments are served only here, to people who may see the application, as downloads."""
     application = _application_for(request, pk)
-    attachment = get_object_or_404(Attachment, pk=attachment_pk, application=application)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=uploads.served_name(attachment.original_name, attachment.content_type),
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download(get_object_or_404(Attachment, pk=attachment_pk, application=application))
 
 
 # --- review, submit, reopen, withdraw -----------------------------------------------------
@@ -676,6 +666,33 @@ def receipt(request, pk):
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{application.reference}-receipt.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def proposal_pdf(request, pk):
+    """The whole application as a printable PDF: the content staff and reviewers read
+    (applications/includes/content.html), nothing of the reviews. Whoever may open the
+    application's page may print it."""
+    application = _application_for(request, pk, content=True)
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "applications/proposal_pdf.html",
+        {
+            "application": application,
+            "generated_at": timezone.now(),
+            "url": request.build_absolute_uri(reverse("applications:detail", args=[application.pk])),
+            "portal_name": settings.PORTAL_NAME,
+            "funder_name": settings.PORTAL_FUNDER_NAME,
+        },
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = slugify(application.reference or application.acronym or application.title)[:60] or str(application.pk)
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -305,20 +305,27 @@ class ReviewerRemoval:
 
     released: int = 0  # open assignments released (the applications need another reviewer)
     kept: int = 0  # submitted reviews that stay as they were and keep counting
+    dropped: int = 0  # submitted reviews the manager released too (they no longer count)
 
 
 @transaction.atomic
-def remove_role(call_role: CallRole, *, by) -> ReviewerRemoval:
+def remove_role(call_role: CallRole, *, by, release_submitted: bool = False) -> ReviewerRemoval:
     """Take a role away; it ends the access the role gave at once. Removing a reviewer from the
     pool also releases their open assignments in the call (through `signals.reviewer_removed`);
-    their submitted reviews stay, read-only, and keep counting, as do past decisions."""
+    their submitted reviews stay, read-only, and keep counting, as do past decisions, unless the
+    manager asks to release those too (`release_submitted`)."""
     call = call_role.call
     call_role.delete()
     outcome = ReviewerRemoval()
     if call_role.role == CallRole.Role.REVIEWER:
-        for _receiver, answer in signals.reviewer_removed.send(sender=Call, call=call, user=call_role.user, by=by):
+        answers = signals.reviewer_removed.send(
+            sender=Call, call=call, user=call_role.user, by=by, release_submitted=release_submitted
+        )
+        for _receiver, answer in answers:
             if isinstance(answer, ReviewerRemoval):
-                outcome = ReviewerRemoval(outcome.released + answer.released, outcome.kept + answer.kept)
+                outcome = ReviewerRemoval(
+                    outcome.released + answer.released, outcome.kept + answer.kept, outcome.dropped + answer.dropped
+                )
     audit.record(
         call,
         "role_removed",
@@ -328,6 +335,7 @@ def remove_role(call_role: CallRole, *, by) -> ReviewerRemoval:
         role=call_role.role,
         released=outcome.released,
         kept=outcome.kept,
+        dropped=outcome.dropped,
     )
     return outcome
 

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from portal import audit
 
-from . import selectors, services
+from . import overview, selectors, services
 from .forms import (
     ITEM_FORMS,
     CallForm,
@@ -108,7 +108,8 @@ class CallDetailView(StaffView, TemplateView):
             can_close_review=services.can_close_review(call),
             can_archive=services.can_archive(call),
             review_form=ReviewStartForm(),
-            events=audit.events_for(call).order_by("-created_at", "-pk")[:30],
+            events=audit.recent_for_call(call.pk, limit=20),
+            panels=overview.panels_for(call, self.request.user),
             **kwargs,
         )
 
@@ -276,16 +277,27 @@ class RolesView(FormActionView):
 class RemoveRoleView(StaffView):
     def post(self, request, slug, pk):
         call_role = get_object_or_404(CallRole, call=self.call, pk=pk)
-        outcome = services.remove_role(call_role, by=request.user)
+        release_submitted = request.POST.get("release_submitted") == "1"
+        outcome = services.remove_role(call_role, by=request.user, release_submitted=release_submitted)
         if call_role.role == CallRole.Role.REVIEWER:
-            messages.success(
-                request,
-                _(
+            counts = {
+                "user": call_role.user.email,
+                "released": outcome.released,
+                "kept": outcome.kept,
+                "dropped": outcome.dropped,
+            }
+            if release_submitted:
+                text = _(
+                    "%(user)s is no longer a reviewer of this call and can no longer open its applications. "
+                    "%(released)s open assignment(s) released; %(dropped)s submitted review(s) released too: "
+                    "they no longer count and their applications need another reviewer."
+                )
+            else:
+                text = _(
                     "%(user)s is no longer a reviewer of this call and can no longer open its applications. "
                     "%(released)s open assignment(s) released; %(kept)s submitted review(s) keep counting."
                 )
-                % {"user": call_role.user.email, "released": outcome.released, "kept": outcome.kept},
-            )
+            messages.success(request, text % counts)
         else:
             messages.success(request, _("The role was removed."))
         return redirect("manage_calls:roles", self.call.slug)

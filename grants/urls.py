@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.GrantView.as_view(), name="detail"),
     path("<int:pk>/decision.pdf", pdf.GrantDecisionPdfView.as_view(), name="decision-pdf"),
     path("<int:pk>/reports/<slug:kind>/", views.ReportEditView.as_view(), name="report"),
+    path("<int:pk>/evidence/<uuid:uuid>/", views.EvidenceView.as_view(), name="evidence"),
 ]

@@ -11,8 +11,10 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from applications import uploads
 from applications.uploads import UploadRefused
 from portal import audit
 from reviews.views_manage import CallManagerMixin as ManagedCallMixin
@@ -33,6 +35,7 @@ from .forms import (
 from .models import (
     Amendment,
     AmendmentState,
+    Evidence,
     Grant,
     GrantState,
     PaymentOrder,
@@ -130,6 +133,13 @@ class BeneficiaryGrantMixin(LoginRequiredMixin):
         if not request.user.has_perm("grants.view_grant", self.grant):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+
+class EvidenceView(BeneficiaryGrantMixin, View):
+    """A report's supporting document, for whoever may see the grant (beneficiary and its staff)."""
+
+    def get(self, request, pk, uuid):
+        return uploads.download(get_object_or_404(Evidence, uuid=uuid, report__grant=self.grant))
 
 
 class GrantView(BeneficiaryGrantMixin, TemplateView):

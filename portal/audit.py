@@ -31,3 +31,56 @@ def _jsonable(data: dict) -> dict:
         else:
             out[key] = str(value)
     return out
+
+
+# --- Events in words --------------------------------------------------------------------------
+# Each app says what its actions mean (`register_wording` in its AppConfig.ready), so a page can
+# show "Deadline moved by Jan Peeters" instead of `deadline_changed`, and `portal` still imports
+# no app. A wording is a lazy string with %(name)s placeholders filled from the event's data, or
+# a function of the data that returns the text.
+
+_WORDING: dict = {}
+
+
+def register_wording(wording: dict) -> None:
+    """Add {action: text or function(data) -> text} for the actions an app records."""
+    _WORDING.update(wording)
+
+
+def worded_actions() -> list[str]:
+    """The actions that have words: what a log meant for people may show."""
+    return sorted(_WORDING)
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def describe(event) -> str:
+    """The event as a sentence in the active language: what happened and, when known, by whom."""
+    from django.utils.translation import gettext as _
+
+    wording = _WORDING.get(event.action)
+    data = event.data if isinstance(event.data, dict) else {}
+    if wording is None:
+        what = event.action.replace("_", " ")
+    elif callable(wording):
+        what = str(wording(data))
+    else:
+        what = str(wording) % _Blank(data)
+    if event.actor_id is None:
+        return what
+    return _("%(what)s by %(who)s") % {"what": what, "who": event.actor.get_full_name()}
+
+
+def recent_for_call(call_id: int, *, limit: int = 15) -> list:
+    """The latest worded events of one call, newest first, each with `.text`: one query."""
+    events = list(
+        AuditEvent.objects.filter(call_id=call_id, action__in=worded_actions())
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    for event in events:
+        event.text = describe(event)
+    return events

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.branding",
             ],
             "builtins": ["portal.templatetags.portal"],
         },
@@ -199,7 +200,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Oproep] "
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # e-mails name the portal (PORTAL_NAME)
 # Repeated failed logins are handled by django-axes, keyed on the e-mail address.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -219,7 +220,9 @@ AXES_CLIENT_IP_CALLABLE = "portal.http.client_ip"
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first; then allauth's and Django's own messages re-translated where
+# their Dutch says "je" (the portal says "u") or is missing (accounts/voice/, see its README).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "accounts" / "voice" / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
@@ -239,6 +242,11 @@ vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Oproep <noreply@oproep.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000")
+# The portal's name in the header, e-mails and PDFs, and the funder it runs for. PORTAL_LOGO is a
+# path under static/ (or an https:// address) of the funder's logo; empty shows the name only.
+PORTAL_NAME = env.str("PORTAL_NAME", "Oproep")
+PORTAL_FUNDER_NAME = env.str("PORTAL_FUNDER_NAME", "Vlaamse overheid")
+PORTAL_LOGO = env.str("PORTAL_LOGO", "img/funder-logo.svg")
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("organisations/", include("accounts.urls")),
     path("my-data/", include("accounts.urls_privacy")),
     path("manage/privacy/", include("accounts.urls_privacy_manage")),
+    path("manage/search/", include("reviews.urls_search")),
     path("manage/calls/", include("calls.urls_manage")),
     path("manage/calls/<slug:slug>/", include("reviews.urls_manage")),
     path("manage/calls/<slug:slug>/", include("reviews.urls_ranking")),

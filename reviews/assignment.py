@@ -17,11 +17,30 @@ loaded eligible reviewers), then augmenting paths until no application can get o
 (the b-matching is then maximum), then load-moving paths until no move lowers the spread (the
 maximum flow then has the least convex cost Σ load², which is what "balanced" means here).
 Every application still short is reported with the reason.
+
+Expertise: with `affinity` ((application, reviewer) → 0…1, from reviews/expertise.py), among the
+plans with that largest number of assignments and that balance, the one with the highest total
+affinity is chosen: the greedy pass prefers the better-matched of equally loaded reviewers, and a
+last pass cancels negative cycles (Bellman-Ford, queue-based) in the residual network whose cost
+is the load cost times a factor larger than any sum of affinities, minus the affinity. A cycle
+that lowered the load cost would contradict the balance already reached, so only cycles that
+keep count and balance and raise the affinity are found; when none is left the plan is optimal
+for (count, balance, affinity) in that order. Affinity never outweighs balance or a conflict.
 """
 
+import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+
+# Affinities are compared as integers (thousandths), so the optimisation is exact.
+AFFINITY_SCALE = 1000
+# The affinity pass gives up after this many improving cycles (a guard for very large calls;
+# each cycle only makes the plan better, so stopping early keeps count and balance).
+MAX_AFFINITY_CYCLES = 5000
+# … and after this many seconds (a call of thousands of proposals with profiles for everyone).
+AFFINITY_SECONDS = 30.0
 
 # Domains shared by unrelated people (webmail, and the reserved documentation domains of the
 # demo accounts): an address there says nothing about which organisation someone belongs to.
@@ -125,6 +144,7 @@ class Plan:
     pairs: list[tuple[int, int]] = field(default_factory=list)  # new (application_id, reviewer_id)
     gaps: list[Gap] = field(default_factory=list)
     loads: dict[int, int] = field(default_factory=dict)  # reviewer_id → active assignments afterwards
+    affinity: int = 0  # total affinity of the new pairs, in thousandths (AFFINITY_SCALE)
 
 
 def tie(reviewer: ReviewerFacts, application: ApplicationFacts) -> str | None:
@@ -146,13 +166,20 @@ def plan(
     *,
     required: int,
     max_load: int | None = None,
+    affinity: Mapping[tuple[int, int], float] | None = None,
 ) -> Plan:
     """New assignments for `applications` from `reviewers` (see the module docstring)."""
-    return _Planner(applications, reviewers, existing, required, max_load).run()
+    return _Planner(applications, reviewers, existing, required, max_load, affinity).run()
+
+
+def scaled(value: float) -> int:
+    """An affinity 0…1 in thousandths."""
+    return max(0, min(AFFINITY_SCALE, round(float(value) * AFFINITY_SCALE)))
 
 
 class _Planner:
-    def __init__(self, applications, reviewers, existing, required, max_load):
+    def __init__(self, applications, reviewers, existing, required, max_load, affinity=None):
+        self.affinity = {pair: scaled(value) for pair, value in (affinity or {}).items() if scaled(value) > 0}
         self.apps = sorted({a.id: a for a in applications}.values(), key=lambda a: a.id)
         self.reviewers = sorted({r.id: r for r in reviewers}.values(), key=lambda r: r.id)
         self.required = required
@@ -199,6 +226,9 @@ class _Planner:
         self.apps_of: dict[int, set[int]] = {r: set() for r in reviewer_ids}  # new pairs, by reviewer
 
     # --- helpers -------------------------------------------------------------------------
+    def aff(self, app: int, reviewer: int) -> int:
+        return self.affinity.get((app, reviewer), 0)
+
     def spare(self, reviewer: int) -> bool:
         cap = self.capacity[reviewer]
         return cap is None or self.new_count[reviewer] < cap
@@ -223,6 +253,8 @@ class _Planner:
         self.greedy()
         self.augment()
         self.rebalance()
+        if self.affinity:
+            self.improve_affinity()
         pairs = sorted((a, r) for a, rs in self.pairs.items() for r in rs)
         gaps = []
         for app in self.apps:
@@ -233,14 +265,16 @@ class _Planner:
             reason = GapReason.TOO_FEW_REVIEWERS if eligible < self.required else GapReason.MAX_LOAD
             gaps.append(Gap(app.id, missing, reason, eligible, tied, conflicts))
         loads = {r.id: self.total_load(r.id) for r in self.reviewers}
-        return Plan(pairs=pairs, gaps=gaps, loads=loads)
+        total = sum(self.aff(a, r) for a, r in pairs)
+        return Plan(pairs=pairs, gaps=gaps, loads=loads, affinity=total)
 
     def greedy(self) -> None:
         for app in sorted(self.apps, key=lambda a: (len(self.eligible[a.id]), a.id)):
             if self.deficit[app.id] <= 0:
                 continue
             candidates = sorted(
-                (r for r in self.eligible[app.id] if self.spare(r)), key=lambda r: (self.total_load(r), r)
+                (r for r in self.eligible[app.id] if self.spare(r)),
+                key=lambda r: (self.total_load(r), -self.aff(app.id, r), r),
             )
             for reviewer in candidates[: self.deficit[app.id]]:
                 self._add(app.id, reviewer)
@@ -331,6 +365,101 @@ class _Planner:
                     queue.append(key)
         return None
 
+    def improve_affinity(self) -> None:
+        """Cancel residual cycles that raise the affinity without changing count or balance."""
+        deadline = time.monotonic() + AFFINITY_SECONDS
+        for _ in range(MAX_AFFINITY_CYCLES):
+            if time.monotonic() > deadline:
+                return
+            cycle = self._negative_cycle()
+            if cycle is None:
+                return
+            self._flip(cycle)  # only application–reviewer steps change pairs; S and T follow
+
+    def _residual_edges(self):
+        """Edges (u, v, cost) of the residual network of the current plan. Nodes: "S", "T",
+        ("a", id), ("r", id); cost = load cost × big − affinity (see the module docstring)."""
+        big = AFFINITY_SCALE * (len(self.apps) + len(self.reviewers) + 3) + 1
+        edges = []
+        for app in self.apps:
+            a = ("a", app.id)
+            if self.deficit[app.id] > 0:
+                edges.append(("S", a, 0))
+            if self.pairs[app.id]:
+                edges.append((a, "S", 0))
+            for reviewer in self.eligible[app.id]:
+                if reviewer in self.pairs[app.id]:
+                    edges.append((("r", reviewer), a, self.aff(app.id, reviewer)))
+                else:
+                    edges.append((a, ("r", reviewer), -self.aff(app.id, reviewer)))
+        for reviewer in self.load:
+            r = ("r", reviewer)
+            if self.spare(reviewer):
+                edges.append((r, "T", (self.total_load(reviewer) + 1) * big))
+            if self.new_count[reviewer] > 0:
+                edges.append(("T", r, -self.total_load(reviewer) * big))
+        return edges
+
+    def _negative_cycle(self):
+        """A cycle of negative cost in the residual network (as a node path), or None."""
+        edges = self._residual_edges()
+        out: dict = {}
+        for u, v, cost in edges:
+            out.setdefault(u, []).append((v, cost))
+        nodes = {u for u, _, _ in edges} | {v for _, v, _ in edges}
+        dist = dict.fromkeys(nodes, 0)  # a virtual source reaches every node at cost 0
+        pred: dict = dict.fromkeys(nodes)
+        relaxed = dict.fromkeys(nodes, 0)
+        queue, queued = deque(sorted(nodes, key=repr)), set(nodes)
+        limit = len(nodes)
+        while queue:
+            u = queue.popleft()
+            queued.discard(u)
+            for v, cost in out.get(u, ()):
+                if dist[u] + cost < dist[v]:
+                    dist[v], pred[v] = dist[u] + cost, u
+                    relaxed[v] += 1
+                    if relaxed[v] >= limit:
+                        cycle = self._cycle_through(v, pred, limit)
+                        # A cycle of the predecessor graph is negative (Bellman-Ford); checked anyway.
+                        return cycle if cycle is not None and self._cost(cycle, out) < 0 else None
+                    if v not in queued:
+                        queue.append(v)
+                        queued.add(v)
+        return None  # the queue emptied: distances settled, so there is no negative cycle
+
+    @staticmethod
+    def _cost(cycle, out) -> int:
+        total = 0
+        for u, v in zip(cycle, cycle[1:], strict=False):
+            total += min(cost for w, cost in out[u] if w == v)
+        return total
+
+    @staticmethod
+    def _cycle_through(node, pred, limit):
+        """Walk predecessors from `node` into the cycle they contain and return it as a path
+        (first node repeated at the end), or None when the walk ends without a cycle."""
+        seen = set()
+        for _ in range(limit):
+            if node is None:
+                return None
+            if node in seen:
+                break
+            seen.add(node)
+            node = pred[node]
+        if node is None:
+            return None
+        cycle = [node]
+        current = pred[node]
+        while current != node:
+            if current is None:
+                return None
+            cycle.append(current)
+            current = pred[current]
+        cycle.append(node)
+        cycle.reverse()  # predecessor order → edge order
+        return cycle
+
     def _takeable(self, app: int):
         return [r for r in self.eligible[app] if r not in self.pairs[app]]
 
@@ -343,7 +472,10 @@ class _Planner:
 
     def _flip(self, path) -> None:
         """Apply a path: each (app → reviewer) step adds the pair, each (reviewer → app) removes it."""
-        for (kind_a, a), (kind_b, b) in zip(path, path[1:], strict=False):
+        for first, second in zip(path, path[1:], strict=False):
+            if not (isinstance(first, tuple) and isinstance(second, tuple)):
+                continue  # a step through the source or the sink (affinity cycles)
+            (kind_a, a), (kind_b, b) = first, second
             if kind_a == "a" and kind_b == "r":
                 self._add(a, b)
             elif kind_a == "r" and kind_b == "a":

@@ -74,7 +74,7 @@ class ApplicationFilter(django_filters.FilterSet):
         for name, form_field in self.form.fields.items():
             form_field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
         self.form.fields["q"].widget.attrs.update(
-            placeholder=_("reference, title, organisation or partner"), type="search"
+            placeholder=_("words from the proposal or its attachments, reference, organisation"), type="search"
         )
 
     def search_text(self, queryset, name, value):
@@ -437,6 +437,50 @@ class ConsensusForm(_ScoresForm):
 
 class ConfirmForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class DuplicateFlagForm(forms.Form):
+    """Staff's decision on a possible double funding: keep the flag or clear it (with a motivation)."""
+
+    KEEP, CLEAR = "keep", "clear"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(KEEP, _("Keep: possible double funding")), (CLEAR, _("Clear: not the same project"))],
+        widget=forms.RadioSelect,
+    )
+    motivation = forms.CharField(
+        label=_("Motivation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+        help_text=_("Required to clear. Staff only: the applicant never sees it."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.CLEAR and not (data.get("motivation") or "").strip():
+            self.add_error("motivation", _("Say why this is not double funding before you clear the flag."))
+        return data
+
+
+class ExpertiseForm(forms.ModelForm):
+    """The reviewer's expertise profile, in their own words."""
+
+    class Meta:
+        from .models import ExpertiseProfile
+
+        model = ExpertiseProfile
+        fields = ["description", "keywords"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {
+            "description": _("What you know well, in Dutch or English: fields, methods, audiences, experience."),
+            "keywords": _("A few words, separated by commas (they count double)."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -269,3 +269,73 @@ class ReconsiderationAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ExpertiseProfile(models.Model):
+    """What a reviewer knows, in their own words (nl or en): the automatic assignment matches it
+    against the proposals (reviews/expertise.py)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expertise")
+    description = models.TextField(_("your expertise"), max_length=3000, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("expertise profile")
+        verbose_name_plural = _("expertise profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class TextFingerprint(models.Model):
+    """What the double-funding check compares of one submitted application (reviews/duplicates.py):
+    the size of its text's shingle set, its partners and its budget lines, normalised."""
+
+    application = models.OneToOneField(Application, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    shingles = models.PositiveIntegerField(default=0)
+    partners = models.JSONField(default=list)
+    budget_lines = models.JSONField(default=list)
+    computed_at = models.DateTimeField(auto_now=True)
+
+
+class SketchValue(models.Model):
+    """One of the smallest shingle hashes of an application's text (a bottom-k MinHash sketch):
+    applications sharing several of them are the candidates for a near-duplicate."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    value = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "value"], name="one_sketch_value")]
+
+
+class DuplicateFlag(models.Model):
+    """A submitted application that looks like another one (any call, any organisation, funded
+    or not): possible double funding. Staff only: never shown to applicants or reviewers."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("to be looked at")
+        KEPT = "kept", _("kept: possible double funding")
+        CLEARED = "cleared", _("cleared")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="duplicate_flags")
+    other = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField(_("text similarity"))
+    shared_partners = models.JSONField(default=list)
+    shared_budget_lines = models.JSONField(default=list)
+    passages = models.JSONField(default=list)  # [{"this": …, "other": …}]
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    motivation = models.TextField(_("motivation"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("possible double funding")
+        verbose_name_plural = _("possible double funding")
+        ordering = ["-similarity", "pk"]
+        constraints = [models.UniqueConstraint(fields=["application", "other"], name="one_flag_per_pair")]
+
+    def __str__(self):
+        return f"{self.application} ~ {self.other}"

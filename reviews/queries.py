@@ -11,7 +11,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -24,7 +23,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from applications.models import Application, Partner, Status
+from applications import search as application_search
+from applications.models import Application, Status
 from calls.models import Call, CallRole, Criterion
 from portal.models import AuditEvent
 
@@ -75,18 +75,9 @@ def staff_list(call: Call) -> QuerySet[Application]:
 
 
 def search(applications: QuerySet[Application], text: str) -> QuerySet[Application]:
-    """Reference, title, acronym, lead organisation or a partner's name contains `text`."""
-    text = (text or "").strip()
-    if not text:
-        return applications
-    partner = Partner.objects.filter(application=OuterRef("pk"), name__icontains=text)
-    return applications.filter(
-        Q(reference__icontains=text)
-        | Q(title__icontains=text)
-        | Q(acronym__icontains=text)
-        | Q(lead_organisation__name__icontains=text)
-        | Exists(partner)
-    )
+    """Full-text search (applications/search.py): reference, title, acronym, organisations,
+    summary, answers, partners and PDF text; ranked, with a snippet on PostgreSQL."""
+    return application_search.search(applications, text)
 
 
 # --- Criteria --------------------------------------------------------------------------------
@@ -267,6 +258,22 @@ def progress_reviewers(call: Call, now=None) -> list[ReviewerProgress]:
         .order_by("full_name", "email")
     )
     return [ReviewerProgress(u, u.assigned, u.declared, u.drafts, u.submitted, u.released, u.overdue) for u in counts]
+
+
+def overdue_assignments(call: Call, now=None) -> QuerySet[Assignment]:
+    """Reviews of `call` past their due date and not submitted, for applications still in review
+    and assignments that count (not released by a conflict); the earliest due first. The
+    cockpit lists them and the manager's reminder goes to exactly these reviewers."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return (
+        Assignment.objects.filter(
+            application__call=call, application__status=Status.IN_REVIEW, conflict=False, due_at__lt=now
+        )
+        .exclude(review__submitted_at__isnull=False)
+        .order_by("due_at", "pk")
+    )
 
 
 # --- Scores of one application ---------------------------------------------------------------

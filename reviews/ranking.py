@@ -452,6 +452,11 @@ class Ranking:
         return self.call.total_budget
 
     @cached_property
+    def criterion_labels(self) -> dict[int, str]:
+        """The short label of each criterion (C1, C2, …), translated once per page."""
+        return {c.pk: _("C%(number)s") % {"number": i} for i, c in enumerate(self.criteria, start=1)}
+
+    @cached_property
     def budget_use(self) -> BudgetUse:
         counted = [row for row in self._lines() if row.funded]
         return BudgetUse(

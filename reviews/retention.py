@@ -14,8 +14,9 @@ without a decision there is nothing to count from.
 here for the evaluation): contact persons of partners, answers, attachments (rows and files),
 messages, motivations typed by the applicant, field history; of non-funded applications also
 the title, acronym, summary and budget-line descriptions; of the evaluation the reviewers'
-comments, conflict notes, admissibility notes, consensus justifications, and reconsideration
-requests with their files. **What stays**: the organisation, the amounts, the dates, the
+comments, conflict notes, admissibility notes, consensus justifications, reconsideration
+requests with their files, and the passages quoted by double-funding flags (with the text's
+fingerprint). **What stays**: the organisation, the amounts, the dates, the
 reference and the status, and the decision itself (the public register and the accounts need
 them), and the append-only audit trail.
 
@@ -36,6 +37,7 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from applications import services as application_services
@@ -49,10 +51,13 @@ from .models import (
     Assignment,
     Consensus,
     ConsensusScore,
+    DuplicateFlag,
     Reconsideration,
     ReconsiderationAttachment,
     Review,
     Score,
+    SketchValue,
+    TextFingerprint,
 )
 
 log = logging.getLogger(__name__)
@@ -136,6 +141,11 @@ def _remove_evaluation_data(application_id: int) -> None:
     ConsensusScore.history.filter(id__in=list(consensus.values_list("pk", flat=True))).delete()
     consensus.update(justification="")
     Consensus.objects.filter(application_id=application_id).update(note="")
+    # Double-funding evidence quotes the proposal's text: the passages and the fingerprint go
+    # (the flag itself, its similarity and the staff decision stay).
+    DuplicateFlag.objects.filter(Q(application_id=application_id) | Q(other_id=application_id)).update(passages=[])
+    SketchValue.objects.filter(application_id=application_id).delete()
+    TextFingerprint.objects.filter(application_id=application_id).delete()
     files = list(
         ReconsiderationAttachment.objects.filter(reconsideration__application_id=application_id).values_list(
             "file", flat=True

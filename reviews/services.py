@@ -32,7 +32,7 @@ from portal import audit
 from portal.notifications import notify
 
 from . import assignment as planner
-from . import queries
+from . import expertise, queries
 from .models import AdmissibilityCheck, Assignment, Consensus, ConsensusScore, Recommendation, Review, Score
 
 
@@ -314,7 +314,7 @@ CALL_MAXIMUM = object()  # assign_automatically's default: the call's `max_revie
 
 @dataclass
 class AutomaticOutcome:
-    created: list[Assignment]
+    created: list[Assignment]  # each with `match` (expertise.Match: affinity and matched words)
     gaps: list[tuple[Application, planner.Gap]]
     loads: dict  # reviewer → active assignments in the call afterwards
 
@@ -343,12 +343,14 @@ def assign_automatically(
         planner.ExistingAssignment(a.application_id, a.reviewer_id, a.conflict)
         for a in Assignment.objects.filter(application__call=call, application__status=Status.IN_REVIEW)
     ]
+    matches = expertise.for_call(applications, pool)
     plan = planner.plan(
         [application_facts(a) for a in applications],
         [reviewer_facts(r) for r in pool],
         existing,
         required=call.reviews_required,
         max_load=max_load,
+        affinity={pair: match.score for pair, match in matches.items()},
     )
     by_id = {a.pk: a for a in applications}
     reviewers = {r.pk: r for r in pool}
@@ -361,8 +363,11 @@ def assign_automatically(
         created=len(created),
         short=[{"application": g.application_id, "missing": g.missing, "reason": g.reason} for g in plan.gaps],
         max_load=max_load,
+        affinity=plan.affinity / planner.AFFINITY_SCALE,
     )
     _notify_assigned(created)
+    for assignment in created:
+        assignment.match = matches.get((assignment.application_id, assignment.reviewer_id), expertise.Match())
     return AutomaticOutcome(
         created=created,
         gaps=[(by_id[g.application_id], g) for g in plan.gaps],
@@ -381,11 +386,13 @@ def gap_message(gap: planner.Gap) -> str:
 
 
 @transaction.atomic
-def release_removed_reviewer(call: Call, reviewer, *, by) -> tuple[int, int]:
+def release_removed_reviewer(call: Call, reviewer, *, by, release_submitted: bool = False) -> tuple[int, int, int]:
     """A reviewer left the call's pool: every open assignment of theirs in the call (no submitted
     review) is released, with its draft review, so the applications get another reviewer; their
     submitted reviews stay as they were and keep counting (the rules refuse them any access
-    from now on). Returns (released, kept)."""
+    from now on), unless the manager releases them too (`release_submitted`): then they stop
+    counting, what they said is kept in the audit trail, and the applications get another
+    reviewer. Returns (released, kept, dropped)."""
     # Locked, so a review saved at this moment either lands before (and counts) or is refused.
     mine = list(
         Assignment.objects.active()
@@ -393,23 +400,49 @@ def release_removed_reviewer(call: Call, reviewer, *, by) -> tuple[int, int]:
         .filter(reviewer=reviewer, application__call=call)
         .order_by("pk")
     )
-    submitted = set(
-        Review.objects.filter(assignment__in=mine, submitted_at__isnull=False).values_list("assignment_id", flat=True)
-    )
-    open_assignments = [a for a in mine if a.pk not in submitted]
-    kept = len(submitted)
-    for assignment in open_assignments:
+    submitted = {
+        review.assignment_id: review
+        for review in Review.objects.filter(assignment__in=mine, submitted_at__isnull=False).prefetch_related(
+            "scores__criterion"
+        )
+    }
+    released = dropped = 0
+    for assignment in mine:
+        review = submitted.get(assignment.pk)
+        if review is not None and not release_submitted:
+            continue
+        details = {}
+        if review is not None:
+            # What the reviewer said stays on record, though it no longer counts.
+            details = {
+                "submitted_at": review.submitted_at.isoformat(),
+                "recommendation": review.recommendation,
+                "overall_comment": review.overall_comment,
+                "scores": [
+                    {
+                        "criterion": score.criterion.title,
+                        "score": None if score.score is None else str(score.score),
+                        "comment": score.comment,
+                    }
+                    for score in review.scores.all()
+                ],
+            }
         audit.record(
             assignment,
-            "assignment_released",
+            "review_released" if review is not None else "assignment_released",
             by=by,
             call_id=call.pk,
             application=assignment.application_id,
             reviewer=reviewer.email,
             reason="removed_from_pool",
+            **details,
         )
         assignment.delete()
-    return len(open_assignments), kept
+        if review is not None:
+            dropped += 1
+        else:
+            released += 1
+    return released, len(submitted) - dropped, dropped
 
 
 # === Conflict-of-interest declarations =========================================================
@@ -767,6 +800,38 @@ def send_review_reminders(*, now: datetime | None = None) -> int:
     return queued
 
 
+@transaction.atomic
+def remind_overdue_reviewers(call: Call, *, by, now: datetime | None = None) -> int:
+    """A manager reminds, now, every reviewer of `call` whose review is overdue
+    (`queries.overdue_assignments`) with the "overdue" reminder; at most one such reminder per
+    assignment a day, however often the button is pressed. Returns how many were queued."""
+    _ensure_manager(call, by)
+    now = now or timezone.now()
+    if not review_window_open(call, now):
+        raise ReviewError(_("The review phase is closed; there is nobody to remind."))
+    from portal.models import Notification
+
+    overdue = list(queries.overdue_assignments(call, now).select_related("application__call", "reviewer"))
+    day = timezone.localdate(now).isoformat()
+    keys = {f"review-reminder-manual-{a.pk}-{day}" for a in overdue}
+    sent = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    queued = 0
+    for assignment in overdue:
+        key = f"review-reminder-manual-{assignment.pk}-{day}"
+        if key in sent:
+            continue
+        notification = notify(
+            assignment.reviewer,
+            "reviews_reminder_after",
+            {"assignment": assignment, "application": assignment.application, "call": assignment.application.call},
+            about=assignment,
+            dedupe_key=key,
+        )
+        queued += notification is not None
+    audit.record(call, "reviewers_reminded", by=by, call_id=call.pk, count=queued)
+    return queued
+
+
 __all__ = [
     "AutomaticOutcome",
     "BulkOutcome",
@@ -789,6 +854,7 @@ __all__ = [
     "pool_of",
     "record_consensus",
     "release_removed_reviewer",
+    "remind_overdue_reviewers",
     "review_window_open",
     "save_review",
     "score_error",

@@ -14,12 +14,20 @@ def on_demo_seeded(sender, **kwargs):
     demo.seed(**kwargs)
 
 
-def on_reviewer_removed(sender, *, call, user, by, **kwargs):
+def on_reviewer_removed(sender, *, call, user, by, release_submitted=False, **kwargs):
     """A reviewer left a call's pool: their open assignments in it are released (in the caller's
-    transaction); the answer tells the manager what happened to their work."""
+    transaction), their submitted reviews too if the manager asked; the answer tells the manager
+    what happened to their work."""
     from calls.services import ReviewerRemoval
 
     from . import services
 
-    released, kept = services.release_removed_reviewer(call, user, by=by)
-    return ReviewerRemoval(released=released, kept=kept)
+    released, kept, dropped = services.release_removed_reviewer(call, user, by=by, release_submitted=release_submitted)
+    return ReviewerRemoval(released=released, kept=kept, dropped=dropped)
+
+
+def on_application_submitted(sender, *, application, **kwargs):
+    """A submission committed (or will): the double-funding check runs after it, in Celery."""
+    from . import tasks
+
+    tasks.enqueue_duplicate_check(application.pk)

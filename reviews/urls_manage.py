@@ -11,8 +11,10 @@ urlpatterns = [
     path("applications/<int:pk>/admissibility/", views.AdmissibilityView.as_view(), name="admissibility"),
     path("applications/<int:pk>/waiver/", views.WaiverView.as_view(), name="waiver"),
     path("applications/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
+    path("applications/<int:pk>/double-funding/<int:flag>/", views.DuplicateFlagView.as_view(), name="duplicate_flag"),
     path("applications/<int:pk>/messages/", views.MessageView.as_view(), name="message"),
     path("applications/<int:pk>/consensus/", views.ConsensusView.as_view(), name="consensus"),
     path("assign/", views.AutomaticAssignmentView.as_view(), name="assign_auto"),
     path("progress/", views.ProgressView.as_view(), name="progress"),
+    path("reminders/", views.RemindView.as_view(), name="remind"),
 ]

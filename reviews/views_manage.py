@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import View
 from django.views.generic import TemplateView
 
 from applications import selectors as application_selectors
@@ -22,7 +23,7 @@ from applications.models import Application, Status
 from applications.workflow import TransitionError
 from calls.models import Call
 
-from . import queries, scoring, services
+from . import duplicates, queries, scoring, services
 from .forms import (
     AdmissibilityForm,
     ApplicationFilter,
@@ -31,6 +32,7 @@ from .forms import (
     BulkActionForm,
     ConfirmForm,
     ConsensusForm,
+    DuplicateFlagForm,
     MessageForm,
     WaiverForm,
 )
@@ -183,9 +185,26 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             reviews=queries.submitted_reviews(application),
             thread=application.messages.select_related("author"),
             timeline=queries.timeline_for(application),
+            duplicate_flags=self.duplicate_flags(kwargs.get("flag_form")),
             **forms,
         )
         return context
+
+    def duplicate_flags(self, bound_form=None):
+        """Possible double funding about this application, each from its own side, with a form."""
+        flags = list(duplicates.flags_for(self.application))
+        for flag in flags:
+            flag.mine = flag.application_id == self.application.pk
+            flag.counterpart = flag.other if flag.mine else flag.application
+            flag.sides = [
+                {"this": p["this"], "other": p["other"]} if flag.mine else {"this": p["other"], "other": p["this"]}
+                for p in flag.passages
+            ]
+            if bound_form is not None and bound_form.flag_pk == flag.pk:
+                flag.form = bound_form
+            else:
+                flag.form = DuplicateFlagForm(prefix=f"flag{flag.pk}")
+        return flags
 
 
 class AdmissibilityView(ApplicationDetailView):
@@ -241,6 +260,25 @@ class WaiverView(ApplicationDetailView):
                     )
                 return redirect("manage_reviews:application", self.call.slug, self.application.pk)
         return self.render_to_response(self.get_context_data(waiver_form=form))
+
+
+class DuplicateFlagView(ApplicationDetailView):
+    """Keep or clear a possible double funding flag about this application."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        flag = duplicates.flags_for(self.application).filter(pk=kwargs["flag"]).first()
+        if flag is None:
+            raise Http404
+        form = DuplicateFlagForm(request.POST, prefix=f"flag{flag.pk}")
+        form.flag_pk = flag.pk
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(flag_form=form))
+        keep = form.cleaned_data["decision"] == DuplicateFlagForm.KEEP
+        duplicates.decide(flag, keep=keep, motivation=form.cleaned_data["motivation"], by=request.user)
+        messages.success(request, _("The flag is kept.") if keep else _("The flag is cleared."))
+        return redirect("manage_reviews:application", self.call.slug, self.application.pk)
 
 
 class AssignView(ApplicationDetailView):
@@ -345,6 +383,30 @@ class ProgressView(CallManagerMixin, TemplateView):
                 assignment.state = queries.state_of(assignment)
         context.update(page=page, applications=page.object_list, reviewers=queries.progress_reviewers(self.call))
         return context
+
+
+class RemindView(CallManagerMixin, View):
+    """The cockpit's "remind" button: remind every reviewer of the call whose review is overdue."""
+
+    def post(self, request, slug):
+        try:
+            count = services.remind_overdue_reviewers(self.call, by=request.user)
+        except TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            if count:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s reviewer with an overdue review has been reminded.",
+                        "%(count)s reviewers with an overdue review have been reminded.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+            else:
+                messages.info(request, _("Nobody to remind: every overdue reviewer was already reminded today."))
+        return HttpResponseRedirect(reverse("manage_calls:detail", args=[self.call.slug]) + "#overdue")
 
 
 # --- Consensus -------------------------------------------------------------------------------

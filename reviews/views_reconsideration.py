@@ -7,11 +7,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
+
+from applications import uploads
 
 from . import reconsideration as service
 from .forms_reconsideration import ReconsiderationAnswerForm, ReconsiderationRequestForm
@@ -26,18 +28,6 @@ def _put_errors(form, error: ValidationError):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def _download(attachment: ReconsiderationAttachment) -> FileResponse:
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- applicant ----------------------------------------------------------------------------
@@ -89,7 +79,7 @@ class ApplicantFileView(LoginRequiredMixin, View):
     def get(self, request, pk, file_pk):
         application, _decision = published_decision_for(request.user, pk)
         attachment = get_object_or_404(ReconsiderationAttachment, pk=file_pk, reconsideration__application=application)
-        return _download(attachment)
+        return uploads.download(attachment)
 
 
 # --- staff --------------------------------------------------------------------------------
@@ -187,4 +177,4 @@ class StaffFileView(ManagedCallMixin, View):
         )
         if not request.user.has_perm("reviews.answer_reconsideration", attachment.reconsideration.application):
             raise Http404
-        return _download(attachment)
+        return uploads.download(attachment)

@@ -20,8 +20,8 @@ from applications.models import Application, Status
 from applications.workflow import TransitionError
 
 from . import queries, services
-from .forms import DeclarationForm, ReviewForm
-from .models import Assignment, Review
+from .forms import DeclarationForm, ExpertiseForm, ReviewForm
+from .models import Assignment, ExpertiseProfile, Review
 
 DASHBOARD_ROWS = 25
 PAGE_SIZE = 50
@@ -222,3 +222,29 @@ class ReviewView(LoginRequiredMixin, TemplateView):
                     messages.warning(request, warning)
                 return redirect("review:application", self.application.pk)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class ExpertiseView(LoginRequiredMixin, TemplateView):
+    """The reviewer's own expertise profile (free text and keywords), which the automatic
+    assignment matches against the proposals. Only the signed-in user's own profile: like the
+    dashboard, anyone signed in may keep one; it is used once they are in a reviewer pool."""
+
+    template_name = "reviews/review/expertise.html"
+
+    def profile(self):
+        return ExpertiseProfile.objects.filter(user=self.request.user).first() or ExpertiseProfile(
+            user=self.request.user
+        )
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = form or ExpertiseForm(instance=self.profile())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ExpertiseForm(request.POST, instance=self.profile())
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        form.save()
+        messages.success(request, _("Your expertise profile is saved."))
+        return redirect("review:expertise")

@@ -115,11 +115,15 @@ def _api_detail(application):
     return reverse("api:application-detail", args=[application.pk])
 
 
-def test_a_manager_without_totp_gets_no_proposal_content_on_any_route(client, submitted, settings):
+@pytest.mark.parametrize("staff", ["manager", "administrator"])
+def test_a_manager_without_totp_gets_no_proposal_content_on_any_route(client, submitted, settings, staff, admin_user):
     from allauth.mfa.models import Authenticator
 
     settings.REQUIRE_STAFF_MFA = True
-    manager = CallRoleFactory(call=submitted.call, role=CallRole.Role.MANAGER).user
+    if staff == "manager":
+        manager = CallRoleFactory(call=submitted.call, role=CallRole.Role.MANAGER).user
+    else:
+        manager = admin_user  # a superuser is held to the same two-factor rule
     client.force_login(manager)
     urls = _urls(submitted)
     routes = [urls["page"], urls["attachment"], urls["receipt"], urls["messages"], _api_detail(submitted)]

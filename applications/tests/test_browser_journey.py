@@ -32,7 +32,7 @@ def test_demo_applicant_submits_a_disinformation_application(browser_page):
 
     # Start from the call's page; the applicant belongs to two organisations and picks the lead.
     page.goto(f"/calls/{call.slug}/")
-    page.locator("form[action*='/applications/start/'] button[type=submit]").click()
+    page.locator("form[action*='/applications/start/'] button[type=submit]:visible").click()
     page.get_by_label("Onderzoeksgroep Voorbeeld").check()
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/applications/\d+/edit/general/$"))

@@ -20,7 +20,9 @@ def test_the_submission_counter_moves_after_a_submit(client, complete, member, s
     before = submissions(client, complete.call.slug)
     client.force_login(member)
 
-    response = client.post(reverse("applications:submit", args=[complete.pk]), {"version": complete.version, "declaration": "on"})
+    response = client.post(
+        reverse("applications:submit", args=[complete.pk]), {"version": complete.version, "declaration": "on"}
+    )
 
     assert response.status_code == 302
     assert submissions(client, complete.call.slug) == before + 1

@@ -202,5 +202,8 @@ def test_every_rule_reads_as_a_sentence_in_both_languages(lb, des):
     with translation.override("en"):
         english = {describe(rule) for rule in rules}
     assert "The grant is at most €60,000 per applicant (the lead organisation, for its whole partnership)." in english
-    assert "De subsidie bedraagt ten hoogste € 60.000 per aanvrager (de penvoerder, voor het hele samenwerkingsverband)." in dutch
+    assert (
+        "De subsidie bedraagt ten hoogste € 60.000 per aanvrager (de penvoerder, voor het hele samenwerkingsverband)."
+        in dutch
+    )
     assert all(dutch) and all(english)

@@ -1,7 +1,7 @@
-"""From a published award to a closed file, in a real browser: the beneficiary accepts and
-gives an IBAN, one manager proposes and another approves the advance, the beneficiary submits
-the final report with costs, staff accept part of the costs, the balance is computed, approved
-and paid, the file closes, and /funded/ shows the amount paid."""
+"""From publishing an award to a closed file, in a real browser: the manager publishes the award,
+the beneficiary accepts and gives an IBAN, one manager proposes and another approves the advance,
+the beneficiary submits the final report with costs, staff accept part of the costs, the balance
+is computed, approved and paid, the file closes, and /funded/ shows the amount paid."""
 
 import re
 
@@ -36,9 +36,15 @@ def test_from_award_to_closed_file_in_the_browser(browser_page):
     BudgetLineFactory(application=app, category="operating", amount=D("25000"))
     owner = owner_of(app.lead_organisation)
     decisions.award(app, granted_amount=D("60000"), motivation="Sterk project.", by=proposer)
-    decisions.publish(call, by=proposer)  # the award is published: the grant file opens
-    grant = Grant.objects.get(application=app)
     page = browser_page
+
+    # The manager publishes the award: the grant file opens.
+    _as(page, proposer)
+    page.goto(f"/manage/calls/{call.slug}/decisions/")
+    page.get_by_text("1 beslissing bekendmaken").click()
+    page.get_by_role("button", name="Bekendmaken en de aanvragers e-mailen").click()
+    expect(page.locator(".alert-success").first).to_contain_text("bekendgemaakt")
+    grant = Grant.objects.get(application=app)
     staff_url = f"/manage/calls/{call.slug}/grants/{grant.pk}/"
 
     # The beneficiary accepts and gives the bank account.

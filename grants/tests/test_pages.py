@@ -190,6 +190,51 @@ def test_the_report_page_saves_costs_and_submits(client, call, manager):
     assert client.get(reverse("grants:report", args=[grant.pk, "nonsense"])).status_code == 404
 
 
+def test_report_evidence_is_uploaded_checked_and_downloaded_by_the_beneficiary_and_its_staff(client, call, manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.tests.factories import MembershipFactory
+    from applications.demo import minimal_pdf
+
+    grant = open_grant(call)
+    owner = owner_of(grant.beneficiary)
+    services.accept(grant, by=owner, iban=VALID_IBAN, account_holder="X")
+    client.force_login(owner)
+    url = reverse("grants:report", args=[grant.pk, "final"])
+    # A file that is not what it says is refused with a message; nothing is stored.
+    fake = SimpleUploadedFile("factuur.pdf", b"MZ not a pdf", content_type="application/pdf")
+    response = client.post(url, {"action": "evidence", "file": fake})
+    assert response.status_code == 200 and not grant.reports.get(kind="final").evidence.exists()
+    invoice = SimpleUploadedFile("factuur.pdf", minimal_pdf("Factuur 2026-17"), content_type="application/pdf")
+    assert client.post(url, {"action": "evidence", "file": invoice}).status_code in (200, 302)
+    evidence = grant.reports.get(kind="final").evidence.get()
+    download = reverse("grants:evidence", args=[grant.pk, evidence.uuid])
+    assert download in client.get(url).content.decode()
+
+    def fetched(user):
+        client.force_login(user)
+        response = client.get(download)
+        if response.status_code != 200:
+            return response.status_code
+        assert response["Content-Disposition"].startswith('attachment; filename="factuur.pdf"')
+        return b"".join(response.streaming_content)
+
+    assert b"Factuur 2026-17" in fetched(owner)
+    # Staff of the call open it from their grant page, which links it.
+    client.force_login(manager)
+    staff_page = client.get(reverse("grants_manage:detail", args=[call.slug, grant.pk])).content.decode()
+    assert "factuur.pdf" in staff_page
+    assert b"Factuur 2026-17" in fetched(manager)
+    # Somebody of another organisation gets a 404, as for an unknown document.
+    stranger = MembershipFactory(role="owner").user
+    assert fetched(stranger) == 404
+    client.force_login(owner)
+    assert (
+        client.get(reverse("grants:evidence", args=[grant.pk, "00000000-0000-0000-0000-000000000000"])).status_code
+        == 404
+    )
+
+
 def test_the_grant_decision_pdf_prints_in_dutch_and_english(client, call):
     grant = open_grant(call)
     client.force_login(member_of(grant.beneficiary))

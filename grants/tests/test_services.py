@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from grants import exports, services
@@ -69,7 +70,7 @@ def test_the_proposer_cannot_approve_their_own_payment_order(call, manager, seco
 
 
 def test_an_unaccepted_grant_is_reminded_once_then_lapses_and_frees_its_budget_for_the_reserve_list(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, client
 ):
     call = closed_call(total_budget=D("100000"))
     manager = manager_of(call)
@@ -101,6 +102,12 @@ def test_an_unaccepted_grant_is_reminded_once_then_lapses_and_frees_its_budget_f
     assert ranking.budget_use.awarded == 0
     row = next(r for r in ranking.passing if r.application.pk == second.pk)
     assert row.fits_now
+    # The manager sees it on the ranking page, on the reserve application's row.
+    client.force_login(manager)
+    page = client.get(reverse("ranking:ranking", args=[call.slug]), {"all": 1}).content.decode()
+    assert page.count('data-testid="fits-now"') == 1
+    row_html = page[page.index(second.reference) :]
+    assert row_html.index('data-testid="fits-now"') < row_html.index("</tr>")
     decisions.award_reserve(second, granted_amount=D("50000"), motivation="Budget vrijgekomen.", by=manager)
     assert Grant.objects.filter(application=second).exists()
 

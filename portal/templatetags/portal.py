@@ -1,6 +1,7 @@
 """Template filters available in every template (registered as builtins in settings)."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from portal import formatting
 
@@ -36,3 +37,13 @@ def bare_label(label):
     """A field label without its closing punctuation, for "label: message" in error summaries
     (a label that is a sentence, "… this evaluation.", would read ".:")."""
     return str(label or "").rstrip().rstrip(".:;?!*").rstrip()
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, prefix):
+    """' aria-current="page"' on the navigation link of the section the page belongs to."""
+    request = context.get("request")
+    path = getattr(request, "path", "")
+    if path == prefix or (prefix != "/" and path.startswith(prefix)):
+        return mark_safe(' aria-current="page"')
+    return ""

@@ -59,7 +59,7 @@ from calls.tests.factories import (
     RequiredDocumentFactory,
 )
 from grants import services as grant_services
-from grants.models import Grant, PaymentBatch, PaymentOrder, Trigger
+from grants.models import Evidence, Grant, PaymentBatch, PaymentOrder, Trigger
 from reviews import reconsideration
 from reviews.models import Assignment, Decision, Reconsideration, ReconsiderationAttachment, Review, Score
 
@@ -144,6 +144,7 @@ class World:
     batches: dict[str, PaymentBatch] = field(default_factory=dict)  # call key -> a payment batch
     reconsiderations: dict[str, Reconsideration] = field(default_factory=dict)  # application key -> it
     reconsideration_files: dict[str, ReconsiderationAttachment] = field(default_factory=dict)  # same keys
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # grant key -> a final report's document
 
     def call_key_of(self, application_key: str) -> str:
         return APPLICATIONS[application_key][1]
@@ -361,6 +362,13 @@ def _after_decisions(world: World) -> None:
         if len(orders) > 1:
             world.orders[f"{key}:batched"] = grant_services.approve_payment(orders[1], by=users["manager_both"])
         world.markers[key].add(marker(key, "HOLDER"))
+        invoice = SimpleUploadedFile(
+            "factuur.pdf", minimal_pdf(marker(key, "EVIDENCE")), content_type="application/pdf"
+        )
+        world.evidence[key] = grant_services.add_evidence(
+            grant.reports.get(kind="final"), by=users[owner], upload=invoice
+        )
+        world.markers[key].add(marker(key, "EVIDENCE"))
 
         upload = SimpleUploadedFile(
             "bezwaar.pdf", minimal_pdf(marker(key, "RECONSIDERATION-FILE")), content_type="application/pdf"

@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -306,8 +307,12 @@ FAMILY = {
     "metrics": "metrics",
     **dict.fromkeys(["privacy_manage:list", "privacy_manage:handle"], "erasure_requests"),
     "applications:start": "start",
-    **dict.fromkeys(["review:dashboard", "review:list"], "reviewer_home"),
+    # review:expertise is the signed-in user's own expertise profile (issue 15).
+    **dict.fromkeys(["review:dashboard", "review:list", "review:expertise"], "reviewer_home"),
     "manage_calls:list": "management_home",
+    # Full-text search across the calls one manages (issue 15); what it returns is checked per role
+    # by test_search_returns_only_what_the_role_may_manage.
+    "manage_search:search": "management_home",
     "manage_calls:create": "call_create",
     **dict.fromkeys(
         [
@@ -327,6 +332,7 @@ FAMILY = {
             "manage_reviews:applications",
             "manage_reviews:assign_auto",
             "manage_reviews:progress",
+            "manage_reviews:remind",  # the cockpit's reminder of overdue reviews (POST only)
             "ranking:ranking",
             "ranking:export_csv",
             "ranking:export_xlsx",
@@ -345,7 +351,10 @@ FAMILY = {
         ],
         "call_management",
     ),
-    **dict.fromkeys(["applications:detail", "applications:attachment", "api:application-detail"], "application_view"),
+    **dict.fromkeys(
+        ["applications:detail", "applications:proposal_pdf", "applications:attachment", "api:application-detail"],
+        "application_view",
+    ),
     "applications:receipt": "application_receipt",
     "applications:messages": "application_messages",
     **dict.fromkeys(
@@ -370,6 +379,9 @@ FAMILY = {
             "manage_reviews:assign",
             "manage_reviews:message",
             "manage_reviews:consensus",
+            # Keeping or clearing a possible double-funding flag (issue 15): staff of the call only;
+            # never applicants or reviewers.
+            "manage_reviews:duplicate_flag",
             "ranking:grant",
             "ranking:decide",
         ],
@@ -381,7 +393,10 @@ FAMILY = {
     "applications:delete": "application_delete",
     **dict.fromkeys(["summary:reconsideration", "summary:reconsideration_file"], "reconsideration_request"),
     **dict.fromkeys(["ranking:reconsideration", "ranking:reconsideration_file"], "reconsideration_staff"),
-    **dict.fromkeys(["grants:detail", "grants:decision-pdf", "api:grant-detail", "api:grant-payments"], "grant_view"),
+    **dict.fromkeys(
+        ["grants:detail", "grants:decision-pdf", "grants:evidence", "api:grant-detail", "api:grant-payments"],
+        "grant_view",
+    ),
     "grants:report": "grant_report",
     "grants_manage:detail": "grant_staff",
     "api:grant-list": "grant_list_api",
@@ -501,6 +516,16 @@ def bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | None:
         ] + [("c1@c2", {"slug": slug_of["c1"], "part": "objectives", "pk": world.archived_objectives["c2"].pk})]
     if params == {"slug", "outcome", "language"}:
         return [(k, {"slug": s, "outcome": "award", "language": "nl"}) for k, s in slug_of.items()]
+    if name == "manage_reviews:duplicate_flag":
+        flag = _duplicate_flag(world).pk
+        own = [
+            (k, {"slug": slug_of[world.call_key_of(k)], "pk": apps[k].pk, "flag": flag})
+            for k in ("A.submitted", "B.review")
+        ]
+        return own + [
+            ("A.submitted@c2", {"slug": slug_of["c2"], "pk": apps["A.submitted"].pk, "flag": flag}),
+            ("missing", {"slug": slug_of["c1"], "pk": apps["A.submitted"].pk, "flag": MISSING}),
+        ]
     if params == {"slug", "pk"} and name.startswith("manage_calls:"):
         return [(k, {"slug": s, "pk": world.call_roles[k].pk}) for k, s in slug_of.items()] + [
             ("c1@c2", {"slug": slug_of["c1"], "pk": world.call_roles["c2"].pk})
@@ -558,6 +583,11 @@ def _grant_bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | 
             ("c1@c2", {"slug": slug_of["c2"], "batch": batch, "fmt": "csv"}),
             ("missing", {"slug": slug_of["c1"], "batch": MISSING, "fmt": "csv"}),
         ]
+    if name == "grants:evidence":
+        evidence = world.evidence
+        own = [(k, {"pk": g.pk, "uuid": evidence[k].uuid}) for k, g in grants.items()]
+        crossed = [("A.published@B2", {"pk": grants["A.published"].pk, "uuid": evidence["B2.published"].uuid})]
+        return own + crossed + [("missing", {"pk": grants["A.published"].pk, "uuid": uuid.UUID(int=MISSING)})]
     if name.startswith("grants:") or name.startswith("api:grant-"):
         if params == {"pk"}:
             return [(k, {"pk": g.pk}) for k, g in grants.items()] + [("missing", {"pk": MISSING})]
@@ -589,6 +619,20 @@ def _grant_bindings(pattern: Pattern, world: World) -> list[tuple[str, dict]] | 
         own = [(k, {"pk": apps[k].pk, "file_pk": files[k].pk}) for k in asked]
         return own + [("A.published@B2", {"pk": apps["A.published"].pk, "file_pk": files["B2.published"].pk})]
     return None
+
+
+def _duplicate_flag(world: World):
+    """A possible double funding between two applications of call c1 (A.submitted and B.review):
+    its page shows both sides' passages, which the managers of c1 may read."""
+    from reviews.models import DuplicateFlag
+
+    this, other = world.applications["A.submitted"], world.applications["B.review"]
+    flag, _created = DuplicateFlag.objects.get_or_create(
+        application=this,
+        other=other,
+        defaults={"similarity": 0.5, "passages": [{"this": this.summary, "other": other.summary, "score": 0.5}]},
+    )
+    return flag
 
 
 def _erasure_request():
@@ -913,3 +957,37 @@ def test_each_role_reaches_exactly_what_the_design_allows(role, world, client, r
     # A matrix in which nothing is allowed would prove nothing.
     assert run.allowed >= (10 if role == "anonymous" else 20), run.allowed
     assert not failures, f"{len(failures)} of {run.cells} cells failed:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_search_returns_only_what_the_role_may_manage(role, world, client):
+    """Issue 15: the full-text search (across calls, and in each call's staff list) returns the
+    submitted applications of the calls the role manages and nothing else, whatever it contains
+    (titles, summaries, the text of PDF attachments): every marker is searched for."""
+    from applications import tasks
+
+    for application in world.applications.values():
+        tasks.index_application(application.pk)  # what runs after each submission
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    allowed = (
+        set()
+        if role in WITHOUT_TOTP
+        else TABLE["application_management"]["allow"].get(BASE_ROLE.get(role, role), set())
+    )
+    key_of = {a.pk: k for k, a in world.applications.items()}
+    for text in ("MARK", "FILE", "SUMMARY"):
+        response = client.get(reverse("manage_search:search"), {"q": text})
+        if role in {"manager_c1", "manager_c2", "manager_both", "admin"}:
+            assert response.status_code == 200
+            found = {key_of[a.pk] for a in response.context["applications"]}
+            assert found == allowed, (role, text, found)
+        else:
+            assert _outcome(response) in {"404", "login", "mfa"}, (role, response.status_code)
+        for call_key, call in world.calls.items():
+            listed = client.get(reverse("manage_reviews:applications", args=[call.slug]), {"q": text})
+            if listed.status_code == 200:
+                found = {key_of[a.pk] for a in listed.context["applications"]}
+                assert found == {k for k in allowed if world.call_key_of(k) == call_key}, (role, call_key, found)
+            else:
+                assert _outcome(listed) in {"404", "login", "mfa"}

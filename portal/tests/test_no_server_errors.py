@@ -529,6 +529,24 @@ def _member_of(application):
     return user
 
 
+def _duplicate_flag(apps):
+    """A possible double funding between two submitted applications of one demo call (issue 15)."""
+    from reviews.models import DuplicateFlag
+
+    flag = DuplicateFlag.objects.order_by("pk").first()
+    if flag is not None:
+        return flag
+    submitted = [a for a in apps if a.submitted_at is not None]
+    this = submitted[0]
+    other = Application.objects.filter(call=this.call, submitted_at__isnull=False).exclude(pk=this.pk).first()
+    return DuplicateFlag.objects.create(
+        application=this,
+        other=other,
+        similarity=0.5,
+        passages=[{"this": this.summary, "other": other.summary, "score": 0.5}],
+    )
+
+
 def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
     """The parameter sets a pattern is visited with: real objects, a missing id, a malformed value."""
     params = set(pattern.params)
@@ -571,6 +589,14 @@ def bindings(pattern: Pattern, seed: Seed) -> list[dict] | None:
         ] + [{"slug": "lokale-besturen-2021", "outcome": MALFORMED, "language": BROKEN}]
     if pattern.name.startswith("ranking:reconsideration") or pattern.name == "summary:reconsideration_file":
         return _reconsideration_bindings(pattern, params, first_slug)
+    if params == {"slug", "pk", "flag"}:
+        flag = _duplicate_flag(apps)
+        this = flag.application
+        return [
+            {"slug": this.call.slug, "pk": this.pk, "flag": flag.pk},
+            {"slug": flag.other.call.slug, "pk": flag.other.pk, "flag": flag.pk},
+            {"slug": this.call.slug, "pk": this.pk, "flag": MISSING},
+        ]
     if params == {"slug", "pk"} and namespace == "manage_calls":
         roles = CallRole.objects.filter(call__slug__in=slugs).order_by("pk")
         return [{"slug": r.call.slug, "pk": r.pk} for r in roles[:2]] + [{"slug": first_slug, "pk": MISSING}]

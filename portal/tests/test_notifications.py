@@ -126,6 +126,55 @@ def test_a_failing_mail_server_is_recorded_and_retried_with_backoff(user, settin
     assert len(mail.outbox) == 1
 
 
+class RecordingFailingBackend(BaseEmailBackend):
+    """Refuses every message, noting the Message-ID it was offered."""
+
+    seen: list[str] = []
+
+    def send_messages(self, messages):
+        RecordingFailingBackend.seen.extend(m.message()["Message-ID"] for m in messages)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_every_attempt_of_a_notification_carries_the_same_message_id(user, settings):
+    """A mail server that got a message from a worker that then died sees the resend as the
+    same message (and can drop the duplicate)."""
+    RecordingFailingBackend.seen = []
+    settings.EMAIL_BACKEND = "portal.tests.test_notifications.RecordingFailingBackend"
+    notification = notify_someone(user)
+    other = notify_someone(user)
+    assert notifications.send_now(notification.pk) is False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert notifications.send_now(notification.pk) is True
+        assert notifications.send_now(other.pk) is True
+    first_try = RecordingFailingBackend.seen[0]
+    assert mail.outbox[0].message()["Message-ID"] == first_try
+    assert mail.outbox[1].message()["Message-ID"] != first_try  # each notification its own
+
+
+def test_a_database_error_in_the_send_task_is_retried_until_it_goes_through(user, monkeypatch):
+    """PostgreSQL restarting while the worker sends: the task is retried, not lost."""
+    from django.db import OperationalError
+
+    from portal import tasks
+
+    notification = notify_someone(user)
+    real, calls = notifications.send_now, []
+
+    def flaky(pk):
+        calls.append(pk)
+        if len(calls) < 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(pk)
+
+    monkeypatch.setattr(notifications, "send_now", flaky)
+    tasks.send_notification.apply(args=[notification.pk])  # eager: retries run at once
+    notification.refresh_from_db()
+    assert calls == [notification.pk] * 3
+    assert notification.status == Notification.Status.SENT and len(mail.outbox) == 1
+
+
 def test_after_ten_failed_attempts_a_notification_is_marked_failed(user, settings):
     settings.EMAIL_BACKEND = "portal.tests.test_notifications.FailingBackend"
     notification = notify_someone(user)

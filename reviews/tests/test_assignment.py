@@ -4,7 +4,10 @@ The random pools are checked against an independent oracle: a textbook min-cost 
 (Bellman-Ford successive shortest paths) on the same network, where the k-th application of a
 reviewer costs their k-th load. The plan must reach the same number of assignments (the required
 count is met wherever possible) and the same cost (the loads are as balanced as the constraints
-allow)."""
+allow). With reviewer affinities (expertise), the oracle's cost of an application–reviewer edge is
+minus the affinity, and the load cost is weighed by a factor larger than any affinity sum: the
+plan must then also reach the oracle's total affinity (the best one among the most balanced
+plans of the largest size)."""
 
 from collections import Counter
 
@@ -18,6 +21,7 @@ from reviews.assignment import (
     ReviewerFacts,
     organisation_domain,
     plan,
+    scaled,
 )
 
 
@@ -211,7 +215,10 @@ def _min_cost_max_flow(n, edges, source, sink):
         total += dist[sink]
 
 
-def _oracle(apps, pool, existing, required, max_load):
+def _oracle(apps, pool, existing, required, max_load, affinity=None):
+    """(assignments, load cost, affinity in thousandths) of the lexicographically best plan."""
+    affinity = {pair: scaled(value) for pair, value in (affinity or {}).items()}
+    big = 1000 * (len(apps) * len(pool) + 1) + 1
     rows = {(e.application_id, e.reviewer_id) for e in existing}
     active = Counter(e.application_id for e in existing if not e.conflict)
     load0 = Counter(e.reviewer_id for e in existing if not e.conflict)
@@ -223,12 +230,14 @@ def _oracle(apps, pool, existing, required, max_load):
         edges.append((source, app_node[a.id], max(0, required - active[a.id]), 0))
         for r in pool:
             if _independent(r, a) and (a.id, r.id) not in rows:
-                edges.append((app_node[a.id], rev_node[r.id], 1, 0))
+                edges.append((app_node[a.id], rev_node[r.id], 1, -affinity.get((a.id, r.id), 0)))
     for r in pool:
         room = len(apps) if max_load is None else max(0, max_load - load0[r.id])
         for k in range(1, room + 1):
-            edges.append((rev_node[r.id], sink, 1, load0[r.id] + k))  # the k-th new one costs its load
-    return _min_cost_max_flow(2 + len(apps) + len(pool), edges, source, sink)
+            edges.append((rev_node[r.id], sink, 1, (load0[r.id] + k) * big))  # the k-th new one costs its load
+    flow, total = _min_cost_max_flow(2 + len(apps) + len(pool), edges, source, sink)
+    load_cost = -((-total) // big)  # total = load cost × big − affinity, 0 ≤ affinity < big
+    return flow, load_cost, load_cost * big - total
 
 
 ORGS = [1, 2, 3, 4]
@@ -272,14 +281,18 @@ def pools(draw):
     existing = [ExistingAssignment(a, r, conflict=draw(st.booleans())) for a, r in pairs]
     required = draw(st.integers(1, 3))
     max_load = draw(st.one_of(st.none(), st.integers(1, 4)))
-    return apps, pool, existing, required, max_load
+    # Expertise: none at all, or an affinity 0, ¼, ½, ¾ or 1 per pair.
+    affinity = {}
+    if draw(st.booleans()):
+        affinity = {(a.id, r.id): draw(st.sampled_from([0, 0.25, 0.5, 0.75, 1])) for a in apps for r in pool}
+    return apps, pool, existing, required, max_load, affinity
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pools())
 def test_random_pools_meet_every_assignment_property(case):
-    apps, pool, existing, required, max_load = case
-    result = plan(apps, pool, existing, required=required, max_load=max_load)
+    apps, pool, existing, required, max_load, affinity = case
+    result = plan(apps, pool, existing, required=required, max_load=max_load, affinity=affinity)
     by_id = {a.id: a for a in apps}
     reviewers = {r.id: r for r in pool}
     existing_rows = {(e.application_id, e.reviewer_id) for e in existing}
@@ -305,10 +318,14 @@ def test_random_pools_meet_every_assignment_property(case):
     active = Counter(e.application_id for e in existing if not e.conflict) + Counter(a for a, _ in result.pairs)
     for a in by_id:
         assert new_for(result, a) <= max(0, required - (active[a] - new_for(result, a)))
-    best_count, best_cost = _oracle(apps, pool, existing, required, max_load)
+    best_count, best_cost, best_affinity = _oracle(apps, pool, existing, required, max_load, affinity)
     assert len(result.pairs) == best_count, "fewer assignments than the constraints allow"
     cost = sum(load0[r] + k for r, n in new.items() for k in range(1, n + 1))
     assert cost == best_cost, "the loads are less balanced than the constraints allow"
+    # Expertise: the best total affinity among the largest, most balanced plans; reported as it is.
+    reached = sum(scaled(affinity.get(pair, 0)) for pair in result.pairs)
+    assert result.affinity == reached
+    assert reached == best_affinity, "a plan as large and as balanced would match reviewers better"
 
     # Every shortfall is reported once, with a reason that holds.
     short = {a: required - active[a] for a in by_id if active[a] < required}
@@ -356,3 +373,35 @@ def test_a_large_call_is_planned_quickly():
     assert len(result.pairs) == 6000
     assert max(result.loads.values()) - min(result.loads.values()) <= 1
     assert time.monotonic() - started < 20
+
+
+# --- expertise ------------------------------------------------------------------------------
+
+
+def test_expertise_gives_a_strictly_higher_total_affinity_with_the_same_balance():
+    # Six applications, three reviewers, two reviews each: a balanced plan (four each) exists with
+    # and without expertise. Each reviewer knows two of the subjects.
+    apps = [app(i, lead=100 + i) for i in range(1, 7)]
+    pool = [reviewer(1), reviewer(2), reviewer(3)]
+    knows = {1: {1, 2, 3, 4}, 2: {3, 4, 5, 6}, 3: {1, 2, 5, 6}}
+    affinity = {(a.id, r.id): (0.9 if a.id in knows[r.id] else 0.05) for a in apps for r in pool}
+    blind = plan(apps, pool, [], required=2)
+    aware = plan(apps, pool, [], required=2, affinity=affinity)
+    assert loads(blind) == loads(aware) == [4, 4, 4]
+    assert len(blind.pairs) == len(aware.pairs) == 12
+
+    def total(result):
+        return sum(scaled(affinity[pair]) for pair in result.pairs)
+
+    assert total(aware) > total(blind)
+    assert all(a in knows[r] for a, r in aware.pairs)  # here everyone can review what they know
+
+
+def test_affinity_never_outweighs_a_tie_or_the_balance():
+    apps = [app(1, lead=10), app(2), app(3)]
+    pool = [reviewer(1, orgs=[10]), reviewer(2)]
+    # Reviewer 1 is the perfect match for everything but belongs to application 1's lead.
+    affinity = {(a.id, 1): 1.0 for a in apps}
+    result = plan(apps, pool, [], required=1, affinity=affinity)
+    assert (1, 1) not in result.pairs
+    assert sorted(result.loads.values()) == [1, 2]  # balance as before: 2 takes 1 and one more

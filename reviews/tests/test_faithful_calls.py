@@ -129,6 +129,28 @@ def test_a_request_above_the_calls_budget_is_refused_in_any_call(client, db):
     assert "mag niet hoger zijn dan het budget van de oproep" in html
     exactly = application_in(call, "other", requested="100000", cost="200000")
     assert codes(exactly) == set()
+    # The staff page in English says it too.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("manage_reviews:application", args=[call.slug, application.pk])).content.decode()
+    assert "may not exceed the budget of the call" in english
+
+
+def test_the_budget_section_states_the_calls_budget_next_to_the_amount(client, db):
+    from accounts.tests.factories import MembershipFactory
+
+    call = CallFactory(total_budget=Decimal("100000"))
+    draft = ApplicationFactory(call=call, lead_organisation=OrganisationFactory(kind="other"), status=Status.DRAFT)
+    owner = MembershipFactory(organisation=draft.lead_organisation, role="owner").user
+    client.force_login(owner)
+    url = reverse("applications:section", args=[draft.pk, "budget"])
+    for language, text in (
+        ("nl", "Ten hoogste het budget van de oproep, € 100.000"),
+        ("en", "At most the budget of the call, €100,000"),
+    ):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = client.get(url).content.decode()
+        start = html.index('name="requested_amount"')
+        assert text in html[start : start + 1500], language  # beside the amount field
 
 
 # --- LB: themes are not conditions -----------------------------------------------------------

@@ -51,10 +51,10 @@ def unreviewed(make_application, objectives, reviewer, assign):
     return application
 
 
-def _remove(client, manager, reviewer):
+def _remove(client, manager, reviewer, **data):
     role = CallRole.objects.get(user=reviewer, role=CallRole.Role.REVIEWER)
     client.force_login(manager)
-    response = client.post(reverse("manage_calls:remove_role", args=[role.call.slug, role.pk]))
+    response = client.post(reverse("manage_calls:remove_role", args=[role.call.slug, role.pk]), data)
     assert response.status_code == 302
     return [str(m) for m in get_messages(response.wsgi_request)]
 
@@ -112,6 +112,29 @@ def test_removal_releases_open_assignments_and_tells_the_manager_what_keeps_coun
     assert released.data["application"] == unreviewed.pk
     removed = AuditEvent.objects.get(action="role_removed")
     assert (removed.data["released"], removed.data["kept"]) == (1, 1)
+
+
+def test_the_manager_may_release_the_submitted_reviews_too_and_they_stop_counting(
+    client, en, call, manager, reviewer, reviewed, unreviewed
+):
+    client.force_login(manager)
+    page = client.get(reverse("manage_calls:roles", args=[call.slug])).content.decode()
+    assert "Also release their submitted reviews" in page and "keep counting, unless you also release them" in page
+    assert [row.application.pk for row in ranking_for(call).passing] == [reviewed.pk]
+
+    shown = _remove(client, manager, reviewer, release_submitted="1")
+    assert any(
+        "1 open assignment(s) released; 1 submitted review(s) released too: they no longer count" in m for m in shown
+    ), shown
+    assert not Assignment.objects.filter(reviewer=reviewer).exists()
+    assert reviewed.pk not in [row.application.pk for row in ranking_for(call).passing]  # no scores left to pass
+    # What the reviewer said is not lost: the audit trail keeps it.
+    kept = AuditEvent.objects.get(action="review_released")
+    assert kept.data["application"] == reviewed.pk and kept.data["recommendation"] == "fund"
+    assert sorted(item["score"] for item in kept.data["scores"]) == ["4.00", "4.00", "4.00"]
+    assert {item["comment"] for item in kept.data["scores"]} == {"Sterk."}
+    removed = AuditEvent.objects.get(action="role_removed")
+    assert (removed.data["released"], removed.data["kept"], removed.data["dropped"]) == (1, 0, 1)
 
 
 def test_removing_a_manager_touches_no_assignment(client, call, manager, reviewer, unreviewed):

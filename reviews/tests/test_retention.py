@@ -172,3 +172,35 @@ def test_the_dry_run_command_lists_and_changes_nothing(decided, capsys):
     assert f'"application_id": {rejected.pk}' in out
     rejected.refresh_from_db()
     assert rejected.personal_data_removed_at is None and rejected.title == "Afgewezen project"
+
+
+def test_the_daily_beat_task_applies_retention_once(decided, settings):
+    """What production runs: the beat schedule's entry, through the Celery task."""
+    from reviews.tasks import apply_retention
+
+    _call, _funded, rejected, _member = decided
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == apply_retention.name)
+    assert entry["schedule"] <= 24 * 3600  # at least daily
+    with time_machine.travel(FIVE_YEARS_AND_A_DAY, tick=False):
+        assert apply_retention.apply().get() == 1
+        assert apply_retention.apply().get() == 0  # nothing left to remove
+    rejected.refresh_from_db()
+    assert rejected.personal_data_removed_at is not None and rejected.title != "Afgewezen project"
+
+
+def test_double_funding_passages_and_fingerprints_go_with_the_text(decided, django_capture_on_commit_callbacks):
+    from reviews import duplicates
+    from reviews.models import DuplicateFlag, SketchValue, TextFingerprint
+
+    call, funded, rejected, member = decided
+    duplicates.fingerprint_many([rejected.pk])
+    flag = DuplicateFlag.objects.create(
+        application=funded, other=rejected, similarity=0.4, passages=[{"this": "tekst", "other": "Afgewezen project"}]
+    )
+    assert SketchValue.objects.filter(application=rejected).exists()
+    with time_machine.travel(FIVE_YEARS_AND_A_DAY, tick=False), django_capture_on_commit_callbacks(execute=True):
+        retention.apply()
+    flag.refresh_from_db()
+    assert flag.passages == [] and flag.similarity == 0.4
+    assert not SketchValue.objects.filter(application=rejected).exists()
+    assert not TextFingerprint.objects.filter(application=rejected).exists()

@@ -41,7 +41,27 @@
     });
   }
 
-  function init(root) { initCounters(root); initCountdowns(root); }
+  // Tables stack into cards on a phone (portal.css): each cell is labelled with its column's
+  // heading. Cells that already say what they are (data-label in the template) keep theirs.
+  function labelTableCells(root) {
+    root.querySelectorAll("table.table").forEach(function (table) {
+      var heads = table.querySelectorAll(":scope > thead > tr:last-child > th");
+      if (!heads.length) return;
+      table.querySelectorAll(":scope > tbody > tr, :scope > tfoot > tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          var head = heads[column];
+          var label = head ? head.textContent.trim() : "";
+          if (label && !cell.hasAttribute("data-label") && cell.textContent.trim() !== label) {
+            cell.setAttribute("data-label", label);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+
+  function init(root) { initCounters(root); initCountdowns(root); labelTableCells(document); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (evt) { init(evt.target); });
 })();

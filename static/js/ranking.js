@@ -1,5 +1,5 @@
 // Ranking page: the bar chart of totals, redrawn whenever HTMX swaps in a new ranking table,
-// and focus kept on the amount a manager just changed. The page works without it.
+// and focus and view kept on the amount a manager just changed. The page works without it.
 (function () {
   "use strict";
 
@@ -42,11 +42,22 @@
     var input = evt.detail.elt && evt.detail.elt.querySelector && evt.detail.elt.querySelector("input[name=amount]");
     lastInputId = input ? input.id : null;
   });
+  // Keep the edited row in view: the new table starts scrolled fully left (so its sticky rank,
+  // reference and name line up with the rest), the row is brought on screen only as far as
+  // needed, and focusing the amount must not scroll the table sideways to the input.
+  function keepInView(input) {
+    var scroller = input.closest("[data-ranking-scroll]");
+    if (scroller) scroller.scrollLeft = 0;
+    var row = input.closest("tr");
+    if (row) row.scrollIntoView({ block: "nearest", inline: "nearest" });
+    input.focus({ preventScroll: true });
+  }
+
   document.addEventListener("htmx:afterSettle", function () {
     draw();
     if (lastInputId) {
       var input = document.getElementById(lastInputId);
-      if (input) input.focus();
+      if (input) keepInView(input);
     }
   });
 })();

@@ -4,9 +4,14 @@ Creates one call with N submitted, in-review applications (partners, budget line
 pool, three assignments per application with submitted reviews and scores, and an applicant
 who belongs to a handful of the organisations. Bulk inserts keep it to a minute or two for
 10,000 applications on PostgreSQL.
+
+Each application gets a distinct generated Dutch proposal (reviews/demo_text.py: title, summary,
+partners), its search document and its double-funding fingerprint, so search and the duplicate
+check are measured on text that looks like a call's (`make bench`).
 """
 
 import random
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +23,7 @@ from accounts.models import Membership, Organisation, OrganisationKind, User
 from accounts.tests.factories import valid_kbo
 from applications.models import Application, BudgetLine, Partner, ReferenceCounter, Status
 from calls.models import Call, CallRole, Criterion, Objective
+from reviews import demo_text
 from reviews.models import Assignment, Review, Score
 
 PASSWORD = "oproep-bench"
@@ -92,15 +98,17 @@ class Command(BaseCommand):
             [Membership(user=applicant, organisation=o, role=Membership.Role.OWNER) for o in orgs[:20]]
         )
         year = call.opens_at.year
+        text_rng = random.Random(seed + 1)  # its own stream: the other random choices stay as they were
+        proposals = [demo_text.proposal(text_rng) for _ in orgs]
         apps = Application.objects.bulk_create(
             [
                 Application(
                     call=call,
                     lead_organisation=o,
                     created_by=applicant,
-                    title=f"Project {i}",
+                    title=proposals[i - 1].title,
                     acronym=f"B{i}",
-                    summary="Generated for benchmarks.",
+                    summary=proposals[i - 1].summary,
                     status=Status.IN_REVIEW,
                     reference=f"{prefix}-{year}-{i:05d}",
                     submitted_at=call.closes_at - timedelta(minutes=i),
@@ -116,7 +124,11 @@ class Command(BaseCommand):
             [through(application_id=a.pk, objective_id=rng.choice(objectives).pk) for a in apps], batch_size=BATCH
         )
         Partner.objects.bulk_create(
-            [Partner(application=a, name=f"Partner van {a.acronym}", kind=OrganisationKind.NEWS_MEDIA) for a in apps],
+            [
+                Partner(application=a, name=name, kind=OrganisationKind.NEWS_MEDIA, order=order)
+                for a, proposal in zip(apps, proposals, strict=True)
+                for order, (name, _) in enumerate(proposal.partners)
+            ],
             batch_size=BATCH,
         )
         BudgetLine.objects.bulk_create(
@@ -143,12 +155,27 @@ class Command(BaseCommand):
             [Score(review=rv, criterion=c, score=rng.choice(steps[3:])) for rv in reviews for c in criteria],
             batch_size=BATCH * 2,
         )
+        self._index([a.pk for a in apps])
         if connection.vendor == "postgresql":
             # Fresh statistics, so the planner sees the bulk-inserted rows (as autovacuum would later).
             transaction.on_commit(lambda: connection.cursor().execute("ANALYZE"))
         self.stdout.write(
             f"Generated call '{slug}': {len(apps)} applications, {len(assignments)} reviews, "
             f"{len(pool)} reviewers. Logins (password {PASSWORD}): {manager.email}, {pool[0].email}, {applicant.email}"
+        )
+
+    def _index(self, ids):
+        """Search documents and double-funding fingerprints, as submissions get them."""
+        from applications import search
+        from reviews import duplicates
+
+        started = time.perf_counter()
+        search.reindex_many(ids)
+        indexed = time.perf_counter()
+        duplicates.fingerprint_many(ids)
+        self.stdout.write(
+            f"Indexed {len(ids)} applications for search in {indexed - started:.1f} s and fingerprinted them "
+            f"for the double-funding check in {time.perf_counter() - indexed:.1f} s."
         )
 
     def _user(self, email):
