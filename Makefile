@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 RUN_ENV := DJANGO_DEBUG=true REQUIRE_STAFF_MFA=false
 
-.PHONY: run test install install-dev messages catalogues lint format bench worker backup restore screenshots clean
+.PHONY: run test install install-dev messages catalogues lint format bench rush worker backup restore screenshots clean
 
 ## make run: install, migrate, seed the two calls and demo accounts, serve on http://127.0.0.1:8000/
 run: install catalogues
@@ -54,6 +54,10 @@ worker: install
 ## make bench: generate a large data set and measure page latency under concurrency
 bench: install-dev
 	bash scripts/bench.sh
+
+## make rush: the deadline rush under real load (Locust, two gunicorns, Celery, PostgreSQL, Redis); see scripts/rush.py
+rush: install-dev
+	$(PY) scripts/rush.py
 
 ## make backup [BACKUP_DIR=…]: consistent database dump (pg_dump -Fc) + private files + checksums
 backup: install

@@ -42,6 +42,7 @@ from functools import cached_property
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -113,6 +114,92 @@ def ranked_applications(call: Call, criteria: list[Criterion] | None = None) -> 
     return in_ranking_order(scored(applications, call, criteria), criteria)
 
 
+class _Standing:
+    """Where an application stands, from the few facts the funding line needs. Shared by `Row`
+    (a shown application, with its scores) and `_Line` (the amounts of any ranked one)."""
+
+    @property
+    def awarded(self) -> bool:
+        return self.outcome == Decision.Outcome.AWARD
+
+    @property
+    def counted(self) -> Decimal:
+        """What this application takes from the budget (zero unless it is funded)."""
+        return self.granted if self.funded else ZERO
+
+    @property
+    def funding(self) -> str:
+        """Where the application stands against the line: one of `Funding`."""
+        if self.awarded:
+            return Funding.AWARDED
+        if self.outcome == Decision.Outcome.REJECT:
+            return Funding.REJECTED
+        if self.outcome == Decision.Outcome.LAPSED:
+            return Funding.LAPSED
+        if self.funded:
+            return Funding.FUNDED
+        if self.outcome == Decision.Outcome.RESERVE or (self.scored and self.passes):
+            return Funding.RESERVE
+        return Funding.FAILING if self.scored else Funding.UNSCORED
+
+    @property
+    def funding_label(self) -> str:
+        return str(Funding.LABELS[self.funding])
+
+    @property
+    def proposed_outcome(self) -> str | None:
+        """What the ranking proposes: only for undecided, scored applications."""
+        if self.outcome is not None or not self.scored:
+            return None
+        if not self.passes:
+            return Proposal.REJECT
+        return Proposal.AWARD if self.funded else Proposal.RESERVE
+
+
+class _Line(_Standing):
+    """One ranked application as the funding line sees it: amounts, decision and the figures
+    the order is made of. The default ranking page makes one per application and builds a
+    `Row` (with the application and its scores) only for the applications it shows."""
+
+    __slots__ = (
+        "pk",
+        "passes",
+        "total",
+        "finals",
+        "submitted_at",
+        "name",
+        "outcome",
+        "published",
+        "granted",
+        "position",
+        "funded",
+        "below_line",
+        "fits_now",
+        "running_total",
+        "tie_break",
+    )
+
+    def __init__(self, pk, passes, total, finals, submitted_at, name, outcome, published, granted):
+        self.pk, self.passes, self.total, self.finals = pk, bool(passes), total, finals
+        self.submitted_at, self.name, self.outcome, self.published, self.granted = (
+            submitted_at,
+            name,
+            outcome,
+            published,
+            granted,
+        )
+        self.position = self.running_total = self.tie_break = None
+        self.funded = self.below_line = self.fits_now = False
+
+    @property
+    def scored(self) -> bool:
+        return self.total is not None
+
+    @property
+    def total_display(self) -> Decimal | None:
+        return one_decimal(self.total)
+
+
 def _one_to_one(application: Application, name: str):
     try:
         return getattr(application, name)
@@ -120,8 +207,11 @@ def _one_to_one(application: Application, name: str):
         return None
 
 
+URL_PK = 987654321  # stands for the primary key in the URL patterns reversed once per page
+
+
 @dataclass
-class Row:
+class Row(_Standing):
     """One application of the ranking."""
 
     application: Application
@@ -134,6 +224,47 @@ class Row:
     fits_now: bool = False  # a published reserve that fits what the awards leave (budget freed up)
     running_total: Decimal | None = None  # what is used up to and including this row
     tie_break: str | None = None  # why it ranks below the row above it with the same total
+    url_patterns: tuple[str, str, str] | None = None  # see `url_patterns()`
+
+    @property
+    def pk(self) -> int:
+        return self.application.pk
+
+    @property
+    def grant_url(self) -> str:
+        return self._url(0)
+
+    @property
+    def decide_url(self) -> str:
+        return self._url(1)
+
+    @property
+    def grant_label(self) -> str:
+        """The label of the what-if amount field (its words translated once per page)."""
+        if self.url_patterns is None:
+            self.url_patterns = url_patterns(self.application.call.slug)
+        return self.url_patterns[2] % {"reference": self.application.reference}
+
+    def _url(self, which: int) -> str:
+        if self.url_patterns is None:
+            self.url_patterns = url_patterns(self.application.call.slug)
+        return self.url_patterns[which].replace(str(URL_PK), str(self.application.pk))
+
+    @property
+    def published(self) -> bool:
+        return self.decision is not None and self.decision.published_at is not None
+
+    @property
+    def finals(self) -> tuple:
+        return tuple(getattr(self.application, score_field(c, "final")) for c in self.active_criteria)
+
+    @property
+    def submitted_at(self):
+        return self.application.submitted_at
+
+    @property
+    def name(self) -> str:
+        return self.application.reference or self.application.title
 
     @cached_property
     def criteria(self) -> list[CriterionScore]:
@@ -150,10 +281,6 @@ class Row:
         return None if self.decision is None else self.decision.outcome
 
     @property
-    def awarded(self) -> bool:
-        return self.outcome == Decision.Outcome.AWARD
-
-    @property
     def granted(self) -> Decimal:
         """The amount of an award: the decided amount once recorded, else the what-if amount
         staff proposed, else the requested amount."""
@@ -162,11 +289,6 @@ class Row:
         if self.proposal is not None:
             return self.proposal.amount
         return self.requested
-
-    @property
-    def counted(self) -> Decimal:
-        """What this application takes from the budget (zero unless it is funded)."""
-        return self.granted if self.funded else ZERO
 
     @property
     def total(self) -> Decimal | None:
@@ -192,34 +314,6 @@ class Row:
     def can_change_grant(self) -> bool:
         """A what-if amount makes sense until a decision is recorded."""
         return self.decision is None
-
-    @property
-    def funding(self) -> str:
-        """Where the application stands against the line: one of `Funding`."""
-        if self.awarded:
-            return Funding.AWARDED
-        if self.outcome == Decision.Outcome.REJECT:
-            return Funding.REJECTED
-        if self.outcome == Decision.Outcome.LAPSED:
-            return Funding.LAPSED
-        if self.funded:
-            return Funding.FUNDED
-        if self.outcome == Decision.Outcome.RESERVE or (self.scored and self.passes):
-            return Funding.RESERVE
-        return Funding.FAILING if self.scored else Funding.UNSCORED
-
-    @property
-    def funding_label(self) -> str:
-        return str(Funding.LABELS[self.funding])
-
-    @property
-    def proposed_outcome(self) -> str | None:
-        """What the ranking proposes: only for undecided, scored applications."""
-        if self.decision is not None or not self.scored:
-            return None
-        if not self.passes:
-            return Proposal.REJECT
-        return Proposal.AWARD if self.funded else Proposal.RESERVE
 
     def failed_thresholds(self) -> list[str]:
         """The thresholds this application misses, in words (for the failing list and the
@@ -301,63 +395,138 @@ LIST_LIMIT = 200
 class Ranking:
     call: Call
     criteria: list[Criterion]
-    passing: list[Row] = field(default_factory=list)  # in ranking order, decided or not
-    failing: list[Row] = field(default_factory=list)
-    unscored: list[Row] = field(default_factory=list)
+    # In ranking order, decided or not: `Row`s, or `_Line`s when `lines_only` (see below).
+    passing_lines: list = field(default_factory=list)
+    failing_lines: list = field(default_factory=list)
+    unscored_lines: list = field(default_factory=list)
     line_index: int | None = None  # the funding line is drawn before passing[line_index]
     # A large call's page shows every funded application and the head of the reserve list
     # (where a what-if amount can move the line); longer lists are cut at LIST_LIMIT rows and
     # given in full by the exports or with show_all.
     show_all: bool = False
+    # `lines_only`: passing/failing/unscored hold `_Line`s (amounts only), and the `*_shown`
+    # lists and `awards_outside` build their `Row`s with one more query, for those rows only.
+    lines_only: bool = False
+    _shown_rows: dict | None = None
+    _all_rows: dict | None = None
+    _reserve_lines: list | None = None
+
+    @property
+    def passing(self) -> list[Row]:
+        return self._rows_of(self.passing_lines)
+
+    @property
+    def failing(self) -> list[Row]:
+        return self._rows_of(self.failing_lines)
+
+    @property
+    def unscored(self) -> list[Row]:
+        return self._rows_of(self.unscored_lines)
+
+    def _rows_of(self, lines: list) -> list[Row]:
+        """Every row of `lines`: with `lines_only`, built (one query for all) when asked for."""
+        if not self.lines_only:
+            return lines
+        if self._all_rows is None:
+            self._all_rows = _rows_for(self, self._lines())
+        return [self._all_rows[line.pk] for line in lines]
+
+    def _lines(self) -> list:
+        return [*self.passing_lines, *self.failing_lines, *self.unscored_lines]
+
+    def iter_rows(self):
+        """Every row in ranking order (passing, failing, unscored), built one at a time: with
+        `lines_only` the ranking query is read in chunks, so the exports stream."""
+        if not self.lines_only:
+            yield from self.rows
+            return
+        lines = {line.pk: line for line in self._lines()}
+        queryset = ranked_applications(self.call, self.criteria).iterator(chunk_size=500)
+        for row in _rows(self.call, self.criteria, queryset):
+            line = lines.get(row.pk)
+            if line is not None:  # else it entered the ranking after the line was drawn
+                yield _carry(line, row)
 
     @property
     def budget(self) -> Decimal:
         return self.call.total_budget
 
     @cached_property
+    def criterion_labels(self) -> dict[int, str]:
+        """The short label of each criterion (C1, C2, …), translated once per page."""
+        return {c.pk: _("C%(number)s") % {"number": i} for i, c in enumerate(self.criteria, start=1)}
+
+    @cached_property
     def budget_use(self) -> BudgetUse:
-        counted = [row for row in self.rows if row.funded]
+        counted = [row for row in self._lines() if row.funded]
         return BudgetUse(
             budget=self.budget,
             awarded=sum((row.granted for row in counted if row.awarded), ZERO),
             proposed=sum((row.granted for row in counted if not row.awarded), ZERO),
             funded_count=len(counted),
-            reserve_count=len(self.reserve),
+            reserve_count=len(self._reserve()),
         )
 
     @property
     def funded(self) -> list[Row]:
         """Passing applications the money goes to, in ranking order."""
-        return [row for row in self.passing if row.funded]
+        return self._rows_of([row for row in self.passing_lines if row.funded])
 
     @property
     def reserve(self) -> list[Row]:
-        return [row for row in self.passing if row.funding == Funding.RESERVE]
+        return self._rows_of(self._reserve())
+
+    def _reserve(self) -> list:
+        if self._reserve_lines is None:  # the line is drawn before anything asks
+            self._reserve_lines = [row for row in self.passing_lines if row.funding == Funding.RESERVE]
+        return self._reserve_lines
 
     @property
     def awards_outside(self) -> list[Row]:
         """Awards recorded for applications that do not pass or have no score."""
-        return [row for row in [*self.failing, *self.unscored] if row.awarded]
+        return self._as_rows(self._awards_outside())
+
+    def _awards_outside(self) -> list:
+        return [row for row in [*self.failing_lines, *self.unscored_lines] if row.awarded]
+
+    def _passing_shown(self) -> list:
+        passing = self.passing_lines
+        if self.show_all:
+            return passing
+        last_funded = max((i for i, row in enumerate(passing) if row.funded), default=-1)
+        line = self.line_index if self.line_index is not None else len(passing)
+        return passing[: max(last_funded + 1, line) + ROWS_BELOW_LINE]
 
     @property
     def passing_shown(self) -> list[Row]:
-        if self.show_all:
-            return self.passing
-        last_funded = max((i for i, row in enumerate(self.passing) if row.funded), default=-1)
-        line = self.line_index if self.line_index is not None else len(self.passing)
-        return self.passing[: max(last_funded + 1, line) + ROWS_BELOW_LINE]
+        return self._as_rows(self._passing_shown())
 
     @property
     def reserve_shown(self) -> list[Row]:
-        return self._cut(self.reserve)
+        return self._as_rows(self._cut(self._reserve()))
 
     @property
     def failing_shown(self) -> list[Row]:
-        return self._cut(self.failing)
+        return self._as_rows(self._cut(self.failing_lines))
 
     @property
     def unscored_shown(self) -> list[Row]:
-        return self._cut(self.unscored)
+        return self._as_rows(self._cut(self.unscored_lines))
+
+    def _as_rows(self, entries: list) -> list[Row]:
+        """The `Row`s of `entries` (already rows unless `lines_only`)."""
+        if not self.lines_only:
+            return entries
+        if self._shown_rows is None:
+            shown = [
+                *self._passing_shown(),
+                *self._cut(self._reserve()),
+                *self._cut(self.failing_lines),
+                *self._cut(self.unscored_lines),
+                *self._awards_outside(),
+            ]
+            self._shown_rows = _rows_for(self, shown)
+        return [self._shown_rows[line.pk] for line in entries]
 
     @property
     def rows_not_shown(self) -> int:
@@ -365,10 +534,10 @@ class Ranking:
         return sum(
             len(full) - len(shown)
             for full, shown in [
-                (self.passing, self.passing_shown),
-                (self.reserve, self.reserve_shown),
-                (self.failing, self.failing_shown),
-                (self.unscored, self.unscored_shown),
+                (self.passing_lines, self._passing_shown()),
+                (self._reserve(), self._cut(self._reserve())),
+                (self.failing_lines, self._cut(self.failing_lines)),
+                (self.unscored_lines, self._cut(self.unscored_lines)),
             ]
         )
 
@@ -377,12 +546,12 @@ class Ranking:
 
     @property
     def has_decisions(self) -> bool:
-        return any(row.decision is not None for row in self.rows)
+        return any(row.outcome is not None for row in self._lines())
 
     @property
     def undecided(self) -> list[Row]:
         """Scored applications without a decision: what applying the proposal decides."""
-        return [row for row in [*self.passing, *self.failing] if row.decision is None]
+        return [row for row in [*self.passing, *self.failing] if row.outcome is None]
 
     @property
     def rows(self) -> list[Row]:
@@ -392,9 +561,9 @@ class Ranking:
         """Totals per application for the bar chart (ranking order), as plain JSON, with the
         budget figures of `budget_use` in words."""
         use = self.budget_use
-        scored_rows = [row for row in self.rows if row.scored]
+        scored_rows = [row for row in self._lines() if row.scored]
         return {
-            "labels": [row.application.reference or row.application.title for row in scored_rows],
+            "labels": [row.name for row in scored_rows],
             "totals": [float(row.total_display) for row in scored_rows],
             "status": [row.funding for row in scored_rows],
             "threshold": float(self.call.overall_threshold),
@@ -403,48 +572,126 @@ class Ranking:
         }
 
 
-def ranking_for(call: Call) -> Ranking:
-    """Rank the call and draw its funding line. Two queries: the criteria and the ranking."""
+def url_patterns(slug: str) -> tuple[str, str, str]:
+    """The grant and decide URLs of a call with `URL_PK` for the application, and the label of
+    the what-if amount: reversed and translated once per page, filled in per row."""
+    return (
+        reverse("ranking:grant", args=[slug, URL_PK]),
+        reverse("ranking:decide", args=[slug, URL_PK]),
+        _("Granted amount for %(reference)s"),
+    )
+
+
+def ranking_for(call: Call, *, lines_only: bool = False) -> Ranking:
+    """Rank the call and draw its funding line. Two queries: the criteria and the ranking.
+
+    `lines_only` (the default ranking page): the ranking query reads only what the order and the
+    funding line need (amounts, totals, decisions), and the rows the page shows are built with
+    one more query, for those applications only."""
     criteria = active_criteria(call)
-    ranking = Ranking(call=call, criteria=criteria)
-    for application in ranked_applications(call, criteria):
+    ranking = Ranking(call=call, criteria=criteria, lines_only=lines_only)
+    entries = _lines(call, criteria) if lines_only else _rows(call, criteria)
+    for entry in entries:
+        if not entry.scored:
+            ranking.unscored_lines.append(entry)
+        elif entry.passes:
+            ranking.passing_lines.append(entry)
+        else:
+            ranking.failing_lines.append(entry)
+    _draw_funding_line(ranking, strict=call.funding_policy == FundingPolicy.STRICT)
+    _explain_ties(ranking.passing_lines, criteria)
+    _explain_ties(ranking.failing_lines, criteria)
+    return ranking
+
+
+def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = None):
+    patterns = url_patterns(call.slug)
+    for application in queryset if queryset is not None else ranked_applications(call, criteria):
         application.call = call  # spare a query per row
-        row = Row(
+        yield Row(
             application=application,
             active_criteria=criteria,
             proposal=_one_to_one(application, "grant_proposal"),
             decision=_one_to_one(application, "decision"),
+            url_patterns=patterns,
         )
-        if not row.scored:
-            ranking.unscored.append(row)
-        elif row.passes:
-            ranking.passing.append(row)
+
+
+def _lines(call: Call, criteria: list[Criterion]):
+    finals = [score_field(c, "final") for c in criteria]
+    queryset = in_ranking_order(
+        scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria), criteria
+    ).values_list(
+        "pk",
+        "passes",
+        "total",
+        "submitted_at",
+        "reference",
+        "title",
+        "requested_amount",
+        "grant_proposal__amount",
+        "decision__outcome",
+        "decision__granted_amount",
+        "decision__published_at",
+        *finals,
+    )
+    for (
+        pk,
+        passes,
+        total,
+        submitted_at,
+        reference,
+        title,
+        requested,
+        proposed,
+        outcome,
+        decided,
+        published,
+        *f,
+    ) in queryset:
+        if outcome == Decision.Outcome.AWARD:
+            granted = decided or ZERO
+        elif proposed is not None:
+            granted = proposed
         else:
-            ranking.failing.append(row)
-    _draw_funding_line(ranking, strict=call.funding_policy == FundingPolicy.STRICT)
-    _explain_ties(ranking.passing, criteria)
-    _explain_ties(ranking.failing, criteria)
-    return ranking
+            granted = requested or ZERO
+        yield _Line(
+            pk, passes, total, tuple(f), submitted_at, reference or title, outcome, published is not None, granted
+        )
+
+
+def _rows_for(ranking: Ranking, lines: list[_Line]) -> dict[int, Row]:
+    """The rows of `lines` (one query), carrying what the funding line computed for them."""
+    wanted = {line.pk: line for line in lines}
+    queryset = ranked_applications(ranking.call, ranking.criteria).filter(pk__in=list(wanted))
+    return {row.pk: _carry(wanted[row.pk], row) for row in _rows(ranking.call, ranking.criteria, queryset)}
+
+
+def _carry(line: _Line, row: Row) -> Row:
+    """`row` with what the funding line computed for its `line`."""
+    row.position, row.funded, row.below_line = line.position, line.funded, line.below_line
+    row.fits_now, row.running_total, row.tie_break = line.fits_now, line.running_total, line.tie_break
+    return row
 
 
 def _draw_funding_line(ranking: Ranking, *, strict: bool) -> None:
     """The rule of the module docstring: awards first, then the undecided in order."""
-    awards = [row for row in ranking.rows if row.awarded]
+    awards = [row for row in ranking._lines() if row.awarded]
     for row in awards:
         row.funded = True
     available = ranking.budget - sum((row.granted for row in awards), ZERO)
     # Awards outside the passing list are off the budget before the first row of the order.
-    running = sum((row.granted for row in ranking.awards_outside), ZERO)
+    running = sum((row.granted for row in ranking._awards_outside()), ZERO)
     proposed = ZERO
     reserve_room = available
-    for position, row in enumerate(ranking.passing):
+    for position, row in enumerate(ranking.passing_lines):
         row.position = position + 1
         if row.awarded:
             running += row.granted
             row.running_total = running
             continue
-        if row.decision is not None:  # a recorded reserve, rejection or lapse counts for nothing
-            if row.outcome == Decision.Outcome.RESERVE and row.decision.published_at and row.granted <= reserve_room:
+        if row.outcome is not None:  # a recorded reserve, rejection or lapse counts for nothing
+            if row.outcome == Decision.Outcome.RESERVE and row.published and row.granted <= reserve_room:
                 # Budget freed up (a lapsed award): this reserve can be awarded from the reserve list.
                 row.fits_now = True
                 reserve_room -= row.granted
@@ -462,41 +709,36 @@ def _draw_funding_line(ranking: Ranking, *, strict: bool) -> None:
 
 def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
     """Say, for each row with the same total as the row above it, which rule of the order put
-    it below: the first criterion with a lower final score, or the later submission."""
+    it below: the first criterion with a lower final score, or the later submission. (The
+    sentences are translated once per ranking, not once per tie.)"""
+    rounded = _("Same rounded total as %(above)s, which scores higher before rounding.")
+    on_criterion = _(
+        "Same total as %(above)s; ranked below it on the criterion %(criterion)s (%(mine)s against %(theirs)s)."
+    )
+    later = _("Same total and criterion scores as %(above)s; ranked below it because it was submitted later.")
+    same = _("Same total, criterion scores and submission time as %(above)s.")
+    titles = [str(criterion.title) for criterion in criteria]
     for above, row in zip(rows, rows[1:], strict=False):
         if row.total != above.total:
-            if row.total_display == above.total_display:
-                row.tie_break = _("Same rounded total as %(above)s, which scores higher before rounding.") % {
-                    "above": _name(above)
-                }
+            if row.total is not None and above.total is not None and one_decimal(row.total) == one_decimal(above.total):
+                row.tie_break = rounded % {"above": _name(above)}
             continue
-        for criterion in criteria:
-            mine = getattr(row.application, score_field(criterion, "final"))
-            theirs = getattr(above.application, score_field(criterion, "final"))
+        for title, mine, theirs in zip(titles, row.finals, above.finals, strict=True):
             if mine != theirs:
-                row.tie_break = _(
-                    "Same total as %(above)s; ranked below it on the criterion %(criterion)s (%(mine)s against "
-                    "%(theirs)s)."
-                ) % {
+                row.tie_break = on_criterion % {
                     "above": _name(above),
-                    "criterion": criterion.title,
+                    "criterion": title,
                     "mine": _score(mine),
                     "theirs": _score(theirs),
                 }
                 break
         else:
-            if row.application.submitted_at != above.application.submitted_at:
-                row.tie_break = _(
-                    "Same total and criterion scores as %(above)s; ranked below it because it was submitted later."
-                ) % {"above": _name(above)}
-            else:
-                row.tie_break = _("Same total, criterion scores and submission time as %(above)s.") % {
-                    "above": _name(above)
-                }
+            pattern = later if row.submitted_at != above.submitted_at else same
+            row.tie_break = pattern % {"above": _name(above)}
 
 
-def _name(row: Row) -> str:
-    return row.application.reference or row.application.title
+def _name(row) -> str:
+    return row.name
 
 
 @transaction.atomic

@@ -7,25 +7,27 @@ XLSX exports, the API and the applicant's evaluation summary all read its annota
 How the SQL is built
 --------------------
 A call has a handful of criteria, known when the query is built, so each active criterion adds
-its own columns to the application row. The query joins each application to its assignments,
-their reviews and the reviews' scores, and groups by application; the raw figures are
-conditional aggregates over the *counted* scores of one criterion (scores of submitted
-reviews whose assignment was not released by a conflict of interest):
+its own columns to the application row. The figures are computed in two steps, the first of
+which is a plain aggregate over the call's counted scores (scores of submitted reviews whose
+assignment was not released by a conflict of interest), one row per (application, criterion):
 
-    c<pk>_mean       ROUND(AVG(score) FILTER (WHERE counted AND criterion = pk), 6)
-    c<pk>_min, _max, _count                 likewise
+    COUNT(score), ROUND(AVG(score), 6), MIN(score), MAX(score) and the median
+
+then pivoted to one row per application (`c<pk>_count`, `_mean`, `_min`, `_max`, `_median`), and
+joined to the applications with a LEFT JOIN on a derived table, beside the count of counted
+reviews per application (`review_count`). Django has no public API for joining a derived
+table, so `_DerivedTable` is a small join object the compiler renders like its own joins. The
+application row itself is then not grouped at all, so no wide row is sorted for an aggregate:
+the whole computation costs about what the plain aggregate costs (docs/benchmarks.md has the
+figures of both, measured in the same run). The rest is per row, still in SQL:
+
     c<pk>_consensus  the consensus score staff recorded: a LEFT JOIN on (application,
                      criterion), which the unique constraint keeps to at most one row
-    c<pk>_applies    TRUE, or the application addresses the criterion's objective (a count
-                     over the joined objectives)
-    c<pk>_median     a correlated subquery, see below
-
-and, from those, still in SQL:
-
+    c<pk>_applies    TRUE, or the application addresses the criterion's objective
+                     (`id IN (the applications of that objective)`: one hashed lookup)
     c<pk>_final      ROUND(COALESCE(consensus, mean), 6) where the criterion applies, else NULL
     c<pk>_disagree   max − min ≥ call.disagreement_gap
     c<pk>_meets      the criterion has no threshold, does not apply, or final ≥ threshold
-    review_count     submitted reviews of assignments that still count
     reviews_missing  review_count < call.reviews_required
     total            100 × Σ(weight × final) / Σ(weight × max_score) over the applicable
                      criteria, rounded to 6 decimals; NULL while an applicable criterion has
@@ -33,21 +35,14 @@ and, from those, still in SQL:
     meets_overall    total ≥ call.overall_threshold
     passes           meets_overall and every c<pk>_meets
 
-A whole call is one query. Aggregates rather than one subquery per figure, because a derived
-figure repeats the SQL of the figures it is made of (final appears in total, meets and
-passes): a repeated aggregate costs nothing, a repeated subquery runs again for every row.
-Joining several objectives multiplies the score rows of an application evenly, which leaves
-AVG, MIN and MAX unchanged; counts are DISTINCT.
-
-The median, portably. PostgreSQL has percentile_cont, SQLite has no median at all, but both
-have window functions and correlated subqueries in FROM. Per (application, criterion) a
-subquery numbers the counted scores in order (ROW_NUMBER() OVER (ORDER BY score, pk), 1 … n,
-unique even when scores tie) beside their count (COUNT(*) OVER ()), and the median is
-
-    SELECT AVG(score) FROM (…) WHERE rn BETWEEN (n + 1) / 2 AND (n + 2) / 2
-
-in integer division: the middle score when n is odd (3 → rows 2 and 2), the two middle ones
-when n is even (4 → rows 2 and 3).
+The median. PostgreSQL computes it in the same grouped pass with its ordered-set aggregate
+PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY score); it works in double precision and is rounded
+to six decimals like every figure, which for scores of two decimals is exactly the average of
+the middle score(s). SQLite has no median, but has window functions: the scores are numbered
+in order per (application, criterion) (ROW_NUMBER() OVER (… ORDER BY score, pk), 1 … n,
+unique even when scores tie) beside their count n, and the median is the average of the rows
+numbered BETWEEN (n + 1) / 2 AND (n + 2) / 2 in integer division: the middle score when n is
+odd (3 → rows 2 and 2), the two middle ones when n is even (4 → rows 2 and 3).
 
 Numbers. Scores are exact NUMERIC on PostgreSQL and floating point on SQLite, so every derived
 figure is rounded to six decimals in SQL before it is compared with a threshold: both backends
@@ -60,31 +55,28 @@ truncating integers. Python receives Decimals; `one_decimal` rounds the total fo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connections
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
-    Count,
     DecimalField,
+    Expression,
     F,
     FilteredRelation,
     Func,
-    Max,
-    Min,
-    OuterRef,
+    IntegerField,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, NullIf, Round, RowNumber
+from django.db.models.functions import Coalesce, NullIf, Round
+from django.db.models.sql.constants import LOUTER
 
 from applications.models import Application
 from calls.models import Call, Criterion
 
-from .models import Score
+from .models import Assignment, Review, Score
 
 PRECISION = 6
 DECIMAL = DecimalField(max_digits=20, decimal_places=PRECISION)
@@ -111,42 +103,136 @@ class _Percentage(Func):
     output_field = DECIMAL
 
 
-class _MiddleAverage(Subquery):
-    """The average of the middle row(s) of a subquery that numbers its rows `rn` (1 … n) and
-    counts them in `n`: the median when the rows are ordered by score. Rounded inside the
-    subquery, so that it stays a subquery and is not added to the GROUP BY."""
+class _DerivedTable:
+    """`LEFT OUTER JOIN (<sql>) <alias> ON <alias>.application_id = <applications>.id`, rendered by
+    the compiler like its own joins (the attributes are the ones Django reads from a Join)."""
 
-    template = (
-        f"(SELECT ROUND(AVG(middle.score), {PRECISION}) FROM (%(subquery)s) middle"
-        " WHERE middle.rn BETWEEN (middle.n + 1) / 2 AND (middle.n + 2) / 2)"
-    )
+    join_type = LOUTER
+    nullable = True
+    filtered_relation = None
+    join_field = None
 
+    def __init__(self, sql: str, params: tuple, alias: str, parent_alias: str):
+        self.sql, self.params = sql, tuple(params)
+        self.table_name = self.table_alias = alias
+        self.parent_alias = parent_alias
 
-def _median(criterion: Criterion) -> Subquery:
-    numbered = (
-        Score.objects.filter(
-            criterion_id=criterion.pk,
-            score__isnull=False,
-            review__submitted_at__isnull=False,
-            review__assignment__conflict=False,
-            review__assignment__application_id=OuterRef("pk"),
+    @property
+    def identity(self):
+        return (self.__class__, self.sql, self.params, self.table_alias, self.parent_alias)
+
+    def __eq__(self, other):
+        return isinstance(other, _DerivedTable) and self.identity == other.identity
+
+    def __hash__(self):
+        return hash(self.identity)
+
+    def equals(self, other):
+        return self == other
+
+    def as_sql(self, compiler, connection):
+        alias, parent = (
+            compiler.quote_name_unless_alias(self.table_alias),
+            compiler.quote_name_unless_alias(self.parent_alias),
         )
-        .annotate(
-            rn=Window(RowNumber(), order_by=[F("score").asc(), F("pk").asc()]),
-            n=Window(Count("pk")),
+        return f"LEFT OUTER JOIN ({self.sql}) {alias} ON ({alias}.application_id = {parent}.id)", self.params
+
+    def relabeled_clone(self, change_map):
+        return _DerivedTable(
+            self.sql,
+            self.params,
+            change_map.get(self.table_alias, self.table_alias),
+            change_map.get(self.parent_alias, self.parent_alias),
         )
-        .values("score", "rn", "n")
+
+    def demote(self):
+        return self
+
+    def promote(self):
+        return self
+
+
+class _Column(Expression):
+    """A column of a `_DerivedTable`."""
+
+    def __init__(self, alias: str, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.alias, self.name = alias, name
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(self.name)}", []
+
+    def relabeled_clone(self, change_map):
+        return _Column(change_map.get(self.alias, self.alias), self.name, self.output_field)
+
+    def get_group_by_cols(self):
+        return [self]
+
+
+def _join(queryset: QuerySet, alias: str, sql: str, params) -> QuerySet:
+    queryset = queryset.all()
+    query = queryset.query
+    join = _DerivedTable(sql, params, alias, query.get_initial_alias())
+    query.alias_map[alias] = join
+    query.alias_refcount[alias] = 1
+    query.table_map[alias] = [alias]
+    return queryset
+
+
+FIGURES = ("count", "mean", "min", "max", "median")
+
+
+def _figures_sql(applications: QuerySet, criteria: list[Criterion], vendor: str) -> tuple[str, list]:
+    """One row per application of `applications`: count, mean, min, max and median of the counted
+    scores of each criterion (the plain aggregate, pivoted)."""
+    score, review, assignment = (m._meta.db_table for m in (Score, Review, Assignment))
+    ids_sql, ids_params = applications.values("pk").query.sql_with_params()
+    counted = (
+        f"FROM {score} s JOIN {review} r ON r.id = s.review_id JOIN {assignment} a ON a.id = r.assignment_id "
+        f"WHERE s.score IS NOT NULL AND r.submitted_at IS NOT NULL AND a.conflict = %s "
+        f"AND s.criterion_id IN ({', '.join(['%s'] * len(criteria))}) AND a.application_id IN ({ids_sql})"
     )
-    return _MiddleAverage(numbered, output_field=DECIMAL)
+    params = [False, *[c.pk for c in criteria], *ids_params]
+    if vendor == "postgresql":
+        per_criterion = (
+            "SELECT a.application_id, s.criterion_id, COUNT(s.score) AS n, "
+            f"ROUND(AVG(s.score), {PRECISION}) AS mean, MIN(s.score) AS lo, MAX(s.score) AS hi, "
+            f"ROUND(CAST(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s.score) AS NUMERIC), {PRECISION}) AS median "
+            f"{counted} GROUP BY a.application_id, s.criterion_id"
+        )
+    else:
+        numbered = (
+            "SELECT a.application_id, s.criterion_id, s.score, "
+            "ROW_NUMBER() OVER (PARTITION BY a.application_id, s.criterion_id ORDER BY s.score, s.id) AS rn, "
+            "COUNT(*) OVER (PARTITION BY a.application_id, s.criterion_id) AS cnt "
+            f"{counted}"
+        )
+        per_criterion = (
+            "SELECT application_id, criterion_id, COUNT(score) AS n, "
+            f"ROUND(AVG(score), {PRECISION}) AS mean, MIN(score) AS lo, MAX(score) AS hi, "
+            f"ROUND(AVG(CASE WHEN rn BETWEEN (cnt + 1) / 2 AND (cnt + 2) / 2 THEN score END), {PRECISION}) AS median "
+            f"FROM ({numbered}) numbered GROUP BY application_id, criterion_id"
+        )
+    columns = []
+    for c in criteria:
+        for name, source in zip(FIGURES, ("n", "mean", "lo", "hi", "median"), strict=True):
+            columns.append(f"MAX(CASE WHEN g.criterion_id = %s THEN g.{source} END) AS {field(c, name)}")
+    # The pivot's own parameters come first in the SQL: rebuild the list in SQL order.
+    pivot_params = [c.pk for c in criteria for _name in FIGURES]
+    params = pivot_params + [False, *[c.pk for c in criteria], *ids_params]
+    sql = f"SELECT g.application_id, {', '.join(columns)} FROM ({per_criterion}) g GROUP BY g.application_id"
+    return sql, params
 
 
-# Paths from an application to the scores of its reviews.
-SCORE = "assignments__review__scores"
-COUNTED = Q(
-    assignments__conflict=False,
-    assignments__review__submitted_at__isnull=False,
-    assignments__review__scores__score__isnull=False,
-)
+def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
+    review, assignment = (m._meta.db_table for m in (Review, Assignment))
+    ids_sql, ids_params = applications.values("pk").query.sql_with_params()
+    sql = (
+        f"SELECT a.application_id, COUNT(*) AS review_count FROM {review} r "
+        f"JOIN {assignment} a ON a.id = r.assignment_id WHERE r.submitted_at IS NOT NULL AND a.conflict = %s "
+        f"AND a.application_id IN ({ids_sql}) GROUP BY a.application_id"
+    )
+    return sql, [False, *ids_params]
 
 
 def _yes_if(condition: Q) -> Case:
@@ -160,33 +246,30 @@ def scored(applications: QuerySet[Application], call: Call, criteria: list[Crite
     """
     if criteria is None:
         criteria = active_criteria(call)
-    queryset = applications.filter(call=call).alias(
+    base = applications.filter(call=call)
+    vendor = connections[applications.db].vendor
+    queryset = base.alias(
         **{
             f"consensus_on_{c.pk}": FilteredRelation("consensus_scores", condition=Q(consensus_scores__criterion=c.pk))
             for c in criteria
-        }
+        },
     )
-    raw = {
-        "review_count": Count(
-            "assignments__review",
-            filter=Q(assignments__conflict=False, assignments__review__submitted_at__isnull=False),
-            distinct=True,
-        )
-    }
+    queryset = _join(queryset, "score_reviews", *_review_count_sql(base))
+    raw = {"review_count": Coalesce(_Column("score_reviews", "review_count", IntegerField()), 0)}
+    if criteria:
+        queryset = _join(queryset, "score_figures", *_figures_sql(base, criteria, vendor))
     for c in criteria:
-        of_c = COUNTED & Q(assignments__review__scores__criterion_id=c.pk)
+        column = lambda name, output=DECIMAL, c=c: _Column("score_figures", field(c, name), output)  # noqa: E731
         raw.update(
             {
-                field(c, "mean"): Round(Avg(f"{SCORE}__score", filter=of_c), PRECISION, output_field=DECIMAL),
-                field(c, "min"): Min(f"{SCORE}__score", filter=of_c, output_field=DECIMAL),
-                field(c, "max"): Max(f"{SCORE}__score", filter=of_c, output_field=DECIMAL),
-                field(c, "count"): Count(SCORE, filter=of_c, distinct=True),
-                field(c, "median"): _median(c),
-                field(c, "consensus"): Max(f"consensus_on_{c.pk}__score", output_field=DECIMAL),
+                field(c, "mean"): column("mean"),
+                field(c, "min"): column("min"),
+                field(c, "max"): column("max"),
+                field(c, "count"): Coalesce(column("count", IntegerField()), 0),
+                field(c, "median"): column("median"),
+                field(c, "consensus"): F(f"consensus_on_{c.pk}__score"),
             }
         )
-        if c.objective_id is not None:
-            raw[field(c, "addressed")] = Count("objectives", filter=Q(objectives__pk=c.objective_id), distinct=True)
     queryset = queryset.annotate(**raw)
 
     derived = {}
@@ -194,7 +277,8 @@ def scored(applications: QuerySet[Application], call: Call, criteria: list[Crite
         if c.objective_id is None:
             derived[field(c, "applies")] = Value(True, output_field=BooleanField())
         else:
-            derived[field(c, "applies")] = _yes_if(Q(**{f"{field(c, 'addressed')}__gt": 0}))
+            of_objective = Application.objectives.through.objects.filter(objective_id=c.objective_id)
+            derived[field(c, "applies")] = _yes_if(Q(pk__in=of_objective.values("application_id")))
     queryset = queryset.annotate(**derived)
 
     derived = {}

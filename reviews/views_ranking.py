@@ -50,8 +50,9 @@ class RankingView(ManagedCallMixin, TemplateView):
     template_name = "reviews/ranking.html"
 
     def get_context_data(self, grant_forms=None, **kwargs):
-        ranking = ranking_for(self.call)
-        ranking.show_all = self.request.GET.get("all") == "1"
+        show_all = self.request.GET.get("all") == "1"
+        ranking = ranking_for(self.call, lines_only=not show_all)
+        ranking.show_all = show_all
         return super().get_context_data(ranking=ranking, grant_forms=grant_forms or {}, **kwargs)
 
 
@@ -78,7 +79,7 @@ class GrantView(ManagedCallMixin, View):
             grant_forms = {}
         else:
             grant_forms = {application.pk: form}
-        context = {"call": self.call, "ranking": ranking_for(self.call), "grant_forms": grant_forms}
+        context = {"call": self.call, "ranking": ranking_for(self.call, lines_only=True), "grant_forms": grant_forms}
         template = "reviews/ranking_table.html" if request.htmx else "reviews/ranking.html"
         # HTMX swaps only successful responses, so an error comes back as 200 with the errors
         # in the fragment; the plain form post answers 422 with the whole page.
@@ -114,12 +115,13 @@ def export_rows(ranking):
     ]
     yield header
     labels = {value: str(label) for value, label in Decision.Outcome.choices}
-    for row in ranking.rows:
+    not_applicable, yes, no = _("not applicable"), _("yes"), _("no")
+    for row in ranking.iter_rows():
         app = row.application
         line = [row.position or "", app.reference or "", app.lead_organisation.name, app.title]
         for score in row.criteria:
             if not score.applies:
-                line += [_("not applicable"), "", "", "", "", ""]
+                line += [not_applicable, "", "", "", "", ""]
                 continue
             line += [
                 _number(score.final),
@@ -127,11 +129,11 @@ def export_rows(ranking):
                 _number(score.median),
                 _number(score.minimum),
                 _number(score.maximum),
-                _("yes") if score.disagreement else _("no"),
+                yes if score.disagreement else no,
             ]
         line += [
             _number(one_decimal(row.total)),
-            _("yes") if row.passes else _("no"),
+            yes if row.passes else no,
             app.review_count,
             ranking.call.reviews_required,
             _number(row.requested),
@@ -204,7 +206,7 @@ class _Echo:
 
 class ExportCsvView(ManagedCallMixin, View):
     def get(self, request, slug):
-        ranking = ranking_for(self.call)
+        ranking = ranking_for(self.call, lines_only=True)  # the rows are streamed from the query
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="csv")
         delimiter, decimal_sep = csv_style(get_language())
         writer = csv.writer(_Echo(), delimiter=delimiter)
@@ -270,7 +272,7 @@ class ExportXlsxView(ManagedCallMixin, View):
     def get(self, request, slug):
         from openpyxl import Workbook
 
-        ranking = ranking_for(self.call)
+        ranking = ranking_for(self.call, lines_only=True)  # the rows are streamed from the query
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="xlsx")
         workbook = Workbook(write_only=True)
         _xlsx_sheet(workbook, _("Scores"), export_rows(ranking), export_formats(ranking))

@@ -128,6 +128,13 @@ def main():
             r = measure(base_url + path, cookies.get(email), args.requests, args.concurrency)
             results[name] = {"path": path, **r}
             print(f"{name:34} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['rps']:>7}  {r['statuses']}")
+        if os.environ.get("BENCH_SCALE", "1") == "1":  # the large-call figures (issue 13)
+            sys.path.insert(0, str(BASE / "scripts"))
+            import bench_scale
+
+            results["scale"] = bench_scale.run(
+                base_url, session_cookie, small_slug=os.environ.get("BENCH_SMALL_SLUG") or None
+            )
         out = BASE / "var" / "bench-results.json"
         out.write_text(json.dumps(results, indent=2))
         print(

@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, OrganisationKind, User
@@ -38,16 +38,20 @@ class Command(BaseCommand):
         parser.add_argument("--reviewers", type=int, default=30)
         parser.add_argument("--slug", default="bench")
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--prefix", default="BEN", help="reference prefix (unique per call)")
+        parser.add_argument(
+            "--numbers-from", type=int, default=5_000_000, help="first KBO number (another call needs another range)"
+        )
 
     @transaction.atomic
-    def handle(self, *args, applications, reviewers, slug, seed, **options):
+    def handle(self, *args, applications, reviewers, slug, seed, numbers_from, prefix, **options):
         rng = random.Random(seed)
         now = timezone.now()
         if Call.objects.filter(slug=slug).exists():
             self._drop(slug)  # start from scratch, so the numbers are comparable between runs
         call = Call.objects.create(
             slug=slug,
-            reference_prefix="BEN",
+            reference_prefix=prefix,
             title_nl="Benchmarkoproep",
             title_en="Benchmark call",
             total_budget=Decimal("50000000"),
@@ -83,7 +87,9 @@ class Command(BaseCommand):
         kinds = [OrganisationKind.RESEARCH, OrganisationKind.NEWS_MEDIA, OrganisationKind.MEDIA_LITERACY]
         orgs = Organisation.objects.bulk_create(
             [
-                Organisation(name=f"Bench organisatie {i}", kind=rng.choice(kinds), kbo_number=valid_kbo(5_000_000 + i))
+                Organisation(
+                    name=f"Bench organisatie {i}", kind=rng.choice(kinds), kbo_number=valid_kbo(numbers_from + i)
+                )
                 for i in range(applications)
             ],
             batch_size=BATCH,
@@ -104,7 +110,7 @@ class Command(BaseCommand):
                     acronym=f"B{i}",
                     summary=proposals[i - 1].summary,
                     status=Status.IN_REVIEW,
-                    reference=f"BEN-{year}-{i:05d}",
+                    reference=f"{prefix}-{year}-{i:05d}",
                     submitted_at=call.closes_at - timedelta(minutes=i),
                     requested_amount=Decimal(rng.randrange(20000, 200000)),
                 )
@@ -150,6 +156,9 @@ class Command(BaseCommand):
             batch_size=BATCH * 2,
         )
         self._index([a.pk for a in apps])
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so the planner sees the bulk-inserted rows (as autovacuum would later).
+            transaction.on_commit(lambda: connection.cursor().execute("ANALYZE"))
         self.stdout.write(
             f"Generated call '{slug}': {len(apps)} applications, {len(assignments)} reviews, "
             f"{len(pool)} reviewers. Logins (password {PASSWORD}): {manager.email}, {pool[0].email}, {applicant.email}"

@@ -1,0 +1,64 @@
+"""Issue 13: the default ranking page builds rows only for what it shows, the exports stream
+from the ranking query, and the per-row URLs come from one reversed prefix."""
+
+import pytest
+from django.urls import reverse
+
+from reviews.ranking import ranking_for
+
+from .ranking_data import D, application, closed_call, criterion, manager_of, review
+
+pytestmark = pytest.mark.django_db
+
+
+def large_call():
+    call = closed_call(total_budget=D("100000"), reviews_required=1)
+    only = criterion(call, 1, threshold="2.5")
+    for i, score in enumerate(["5", "4.5", "4", "3.5", "3", "2"]):
+        review(application(call, title=f"P{i}", requested=50000), {only: score})
+    return call
+
+
+def test_the_default_page_builds_rows_only_for_the_applications_it_shows(client, monkeypatch):
+    monkeypatch.setattr("reviews.ranking.ROWS_BELOW_LINE", 1)
+    monkeypatch.setattr("reviews.ranking.LIST_LIMIT", 2)
+    call = large_call()
+    client.force_login(manager_of(call))
+
+    ranking = client.get(reverse("ranking:ranking", args=[call.slug])).context["ranking"]
+
+    shown = {row.application.title for row in ranking._shown_rows.values()}
+    assert shown == {"P0", "P1", "P2", "P3", "P5"}  # the table, the reserve list head and the failing one
+    assert ranking._all_rows is None  # P4 was never built
+    # The funding line and the totals came from the amounts of every application.
+    assert ranking.budget_use.used == D("100000") and ranking.budget_use.reserve_count == 3
+
+
+def test_the_line_from_amounts_equals_the_line_from_rows():
+    call = large_call()
+    full, lean = ranking_for(call), ranking_for(call, lines_only=True)
+
+    def place(row):
+        return (row.application.pk, row.position, row.funded, row.running_total, row.funding, row.tie_break)
+
+    assert [place(r) for r in lean.rows] == [place(r) for r in full.rows]
+    assert lean.budget_use == full.budget_use
+    assert lean.chart_data() == full.chart_data()
+
+
+def test_the_row_urls_are_the_reversed_ones():
+    call = large_call()
+    row = ranking_for(call).passing[0]
+    assert row.grant_url == reverse("ranking:grant", args=[call.slug, row.application.pk])
+    assert row.decide_url == reverse("ranking:decide", args=[call.slug, row.application.pk])
+
+
+def test_the_csv_export_is_streamed_row_by_row(client):
+    call = large_call()
+    client.force_login(manager_of(call))
+
+    response = client.get(reverse("ranking:export_csv", args=[call.slug]))
+
+    assert response.streaming
+    lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
+    assert len(lines) == 7 and "P0" in lines[1] and "P5" in lines[6]
