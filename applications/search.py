@@ -50,7 +50,8 @@ def words_of(text: str) -> list[str]:
     return WORD.findall(text or "")[:MAX_WORDS]
 
 
-def _answer_text(value) -> str:
+def answer_text(value) -> str:
+    """The words of an answer, whatever its kind (a file answer names no words)."""
     if value is None:
         return ""
     if isinstance(value, dict):
@@ -64,7 +65,7 @@ def document_parts(application: Application) -> tuple[str, str, str]:
     """(heading, summary, rest) of an application, as the index weighs them."""
     heading = " ".join(filter(None, [application.reference or "", application.acronym, application.title]))
     rest = [application.lead_organisation.name]
-    rest += [answer.question_text + " " + _answer_text(answer.value) for answer in application.answers.all()]
+    rest += [answer.question_text + " " + answer_text(answer.value) for answer in application.answers.all()]
     rest += [partner.name for partner in application.partners.all()]
     rest += [line.description for line in application.budget_lines.all()]
     rest += [attachment.text for attachment in application.attachments.all() if attachment.text]

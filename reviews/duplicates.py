@@ -41,6 +41,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from applications import search
 from applications.models import Application, Status
 
 from .models import DuplicateFlag, SketchValue, TextFingerprint
@@ -176,21 +177,11 @@ def passages(a_text: str, b_text: str, limit: int = MAX_PASSAGES) -> list[dict]:
 # --- the database side -------------------------------------------------------------------
 
 
-def _answer_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return " ".join(str(v) for k, v in value.items() if k != "attachment")
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
 def text_of(application: Application) -> str:
     """The proposal's own words: title, summary, answers and PDF text (not the organisations,
     which are compared apart)."""
     parts = [application.title, application.summary]
-    parts += [_answer_text(answer.value) for answer in application.answers.all()]
+    parts += [search.answer_text(answer.value) for answer in application.answers.all()]
     parts += [attachment.text for attachment in application.attachments.all() if attachment.text]
     return "\n".join(p for p in parts if p)
 
