@@ -12,6 +12,21 @@ def _reminded(data) -> str:
     ) % {"count": count}
 
 
+def _email_template(text):
+    """A decision e-mail event with its outcome and language in words, not codes."""
+
+    def worded(data) -> str:
+        from django.conf import settings
+
+        from .models import Decision
+
+        outcome = dict(Decision.Outcome.choices).get(data.get("outcome"), data.get("outcome") or "")
+        language = dict(settings.LANGUAGES).get(data.get("language"), data.get("language") or "")
+        return text % {"outcome": outcome, "language": language}
+
+    return worded
+
+
 WORDING = {
     "reviewer_assigned": gettext_lazy("Reviewer %(reviewer)s assigned"),
     "reviewers_assigned_automatically": gettext_lazy("Reviewers assigned automatically"),
@@ -33,7 +48,11 @@ WORDING = {
     "decision_changed": gettext_lazy("Decision changed"),
     "decision_revised": gettext_lazy("Published decision revised"),
     "award_lapsed": gettext_lazy("Award lapsed"),
-    "decision_email_template_saved": gettext_lazy("Decision e-mail changed (%(outcome)s, %(language)s)"),
-    "decision_email_template_reset": gettext_lazy("Decision e-mail back to the default (%(outcome)s, %(language)s)"),
+    "decision_email_template_saved": _email_template(
+        gettext_lazy("Decision e-mail changed (%(outcome)s, %(language)s)")
+    ),
+    "decision_email_template_reset": _email_template(
+        gettext_lazy("Decision e-mail back to the default (%(outcome)s, %(language)s)")
+    ),
     "reconsideration_requested": gettext_lazy("Reconsideration requested"),
 }

@@ -283,6 +283,15 @@ def test_events_read_as_words_in_both_languages(client, language, expected):
         assert event.text.startswith(expected) and event.text.endswith(f"{by} Jan Peeters")
 
 
+def test_a_decision_email_event_names_the_outcome_and_language_in_words(known_call):
+    call = known_call["call"]
+    audit.record(call, "decision_email_template_saved", call_id=call.pk, outcome="award", language="en")
+    with translation.override("nl"):
+        assert audit.recent_for_call(call.pk)[0].text == "Beslissingsmail gewijzigd (toekennen, Engels)"
+    with translation.override("en"):
+        assert audit.recent_for_call(call.pk)[0].text == "Decision e-mail changed (award, English)"
+
+
 def test_the_call_log_leaves_out_the_applicants_drafts(known_call):
     call = known_call["call"]
     draft = ApplicationFactory(call=call, status="draft", title="Geheim ontwerp")
