@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 
 WORDING = {
     "grant_opened": gettext_lazy("Grant file opened"),
-    "grant_accepted": gettext_lazy("Grant accepted by the beneficiary"),
+    "grant_accepted": gettext_lazy("Grant accepted"),
     "grant_lapsed": gettext_lazy("Grant lapsed: not accepted in time"),
     "grant_closed": gettext_lazy("Grant closed"),
     "payment_proposed": gettext_lazy("Payment proposed"),

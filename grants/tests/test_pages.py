@@ -155,6 +155,51 @@ def test_the_portfolio_and_the_grant_page_take_as_many_queries_for_200_grants_as
     assert large[0] <= 12 and large[1] <= 20
 
 
+def test_the_portfolio_puts_overdue_reports_first_and_filters_by_state_overdue_and_text(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from grants.models import Report
+
+    call = CallFactory()
+    client.force_login(manager_of(call))
+    today = timezone.localdate()
+    soon = GrantFactory(application__call=call, application__lead_organisation__name="Stad Gent")
+    late = GrantFactory(application__call=call, application__lead_organisation__name="Gemeente Lier")
+    waiting = GrantFactory(
+        application__call=call,
+        application__lead_organisation__name="Stad Mechelen",
+        state=GrantState.AWAITING_ACCEPTANCE,
+    )
+    Report.objects.create(grant=soon, kind="final", due_date=today + timedelta(days=20))
+    Report.objects.create(grant=late, kind="final", due_date=today - timedelta(days=3))
+    url = reverse("grants_manage:portfolio", args=[call.slug])
+
+    def listed(**params):
+        html = client.get(url, params).content.decode()
+        found = [(html.index(g.number), g) for g in (soon, late, waiting) if g.number in html]
+        return [g for _, g in sorted(found, key=lambda pair: pair[0])]
+
+    assert listed()[0] == late  # the overdue report first, whatever its number
+    assert listed(overdue="1") == [late]
+    assert listed(state=GrantState.AWAITING_ACCEPTANCE) == [waiting]
+    assert set(listed(q="stad")) == {soon, waiting}
+    assert listed(state="nonsense") and client.get(url, {"state": "nonsense"}).status_code == 200
+
+
+def test_the_staff_grant_page_shows_the_timeline_of_what_happened(client, call, manager):
+    grant = open_grant(call)
+    owner = owner_of(grant.beneficiary, full_name="Eva Eigenaar")
+    services.accept(grant, by=owner, iban=VALID_IBAN, account_holder="X")
+    client.force_login(manager)
+    html = client.get(reverse("grants_manage:detail", args=[call.slug, grant.pk])).content.decode()
+    timeline = html[html.index('data-testid="timeline"') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    # In words, with who did it; never the action codes.
+    assert "Eva Eigenaar" in timeline and "accepted" not in timeline and "_" not in timeline
+
+
 def test_my_grants_takes_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     user = UserFactory()
     for _ in range(10):

@@ -57,3 +57,11 @@ def allowed(context, perm: str, obj=None) -> bool:
     permissions (two queries per user) never decide these."""
     user = context.get("user")
     return bool(user is not None and user.is_active and rules.has_perm(perm, user, obj))
+
+
+@register.filter
+def event_text(event) -> str:
+    """{{ event|event_text }}: an audit event in words ("Grant accepted by Eva Peeters")."""
+    from portal import audit
+
+    return audit.describe(event)
