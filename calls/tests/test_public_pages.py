@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from calls.models import Call
 from calls.tests.conftest import brussels
@@ -194,3 +194,45 @@ def test_self_check_keeps_what_was_typed_when_the_input_is_wrong(client, lb):
 def test_self_check_refuses_a_total_below_the_grant(client, lb):
     html = page(client, lb, "calls:eligibility", lead_kind="municipality", requested_amount="50000", total_cost="40000")
     assert "error-summary" in html
+
+
+# --- Wording and flow of the seeded calls (issue "faithful calls", point 8) --------------------
+
+
+@pytest.fixture
+def seeded_with_demo(db, settings):
+    from calls.seed import seed_calls
+
+    settings.DEBUG = True  # the demo accounts are only ever seeded on a development machine
+    return seed_calls(demo=True, allow_without_debug=True)["calls"]
+
+
+def test_the_self_check_offers_only_the_kinds_that_may_lead(client, seeded_with_demo):
+    from calls.seed import LB
+
+    html = client.get(reverse("calls:eligibility", args=[LB])).content.decode()
+    start = html.index('name="lead_kind"')
+    lead_select = html[start : html.index("</select>", start)]
+    assert 'value="municipality"' in lead_select
+    assert 'value="news_media"' not in lead_select and 'value="company"' not in lead_select
+
+
+def test_the_call_pages_say_uiterste_indiendatum_and_never_wordt_gelanceerd(client, seeded_with_demo):
+    for call in Call.objects.published():
+        html = client.get(reverse("calls:detail", args=[call.slug])).content.decode()
+        assert "Uiterste indiendatum" in html, call.slug
+        assert "wordt gelanceerd" not in html, call.slug
+
+
+def test_the_demo_copy_describes_its_own_dates(seeded_with_demo):
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from calls.seed import LB_DEMO
+
+    demo = Call.objects.get(slug=LB_DEMO)
+    deadline = timezone.localtime(demo.closes_at)
+    with translation.override("nl"):
+        day = date_format(deadline.date(), "j F Y")
+    assert f"Dien in vóór {day}" in demo.description_nl
+    assert "2021" not in demo.description_nl.replace("2020-2024", "")  # not the real round's dates
