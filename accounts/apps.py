@@ -7,6 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self):
-        from . import privacy, signals  # noqa: F401
+        from portal.audit import register_wording
+
+        from . import events, privacy, signals  # noqa: F401
+
+        register_wording(events.WORDING)
 
         signals.connect_socialaccount_signals()

@@ -57,18 +57,22 @@ class _Blank(dict):
         return ""
 
 
+def what_happened(action: str, data: dict | None = None) -> str:
+    """An action in words in the active language, its placeholders filled from `data`; an action
+    no app has worded reads as its code with spaces."""
+    wording = _WORDING.get(action)
+    if wording is None:
+        return action.replace("_", " ")
+    if callable(wording):
+        return str(wording(data or {}))
+    return str(wording) % _Blank(data or {})
+
+
 def describe(event) -> str:
     """The event as a sentence in the active language: what happened and, when known, by whom."""
     from django.utils.translation import gettext as _
 
-    wording = _WORDING.get(event.action)
-    data = event.data if isinstance(event.data, dict) else {}
-    if wording is None:
-        what = event.action.replace("_", " ")
-    elif callable(wording):
-        what = str(wording(data))
-    else:
-        what = str(wording) % _Blank(data)
+    what = what_happened(event.action, event.data if isinstance(event.data, dict) else {})
     if event.actor_id is None:
         return what
     return _("%(what)s by %(who)s") % {"what": what, "who": event.actor.get_full_name()}

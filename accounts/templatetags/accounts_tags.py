@@ -3,26 +3,16 @@
 from datetime import timedelta
 
 from django import template
-from django.utils.translation import gettext_lazy as _
+
+from portal import audit
 
 register = template.Library()
-
-# What the audit actions written by accounts.services mean, in the reader's language.
-ACTIONS = {
-    "organisation_created": _("Organisation created"),
-    "organisation_updated": _("Details changed"),
-    "member_invited": _("Invitation sent"),
-    "invitation_cancelled": _("Invitation withdrawn"),
-    "member_joined": _("Member joined"),
-    "member_left": _("Member left"),
-    "member_removed": _("Member removed"),
-    "member_role_changed": _("Role changed"),
-}
 
 
 @register.filter
 def audit_action(action: str) -> str:
-    return ACTIONS.get(action, action)
+    """An audit action in words (each app registers its own with `portal.audit`)."""
+    return audit.what_happened(action)
 
 
 @register.filter
