@@ -104,13 +104,15 @@ def in_ranking_order(queryset: QuerySet, criteria: list[Criterion]) -> QuerySet:
     )
 
 
-def ranked_applications(call: Call, criteria: list[Criterion] | None = None) -> QuerySet:
-    """The call's ranked applications with their scores, proposals and decisions: one query."""
+def ranked_applications(call: Call, criteria: list[Criterion] | None = None, *, only=None) -> QuerySet:
+    """The call's ranked applications with their scores, proposals and decisions: one query.
+    `only`: primary keys to restrict it to (the scores are then computed for those alone)."""
     if criteria is None:
         criteria = active_criteria(call)
-    applications = Application.objects.filter(status__in=RANKED_STATUSES).select_related(
-        "lead_organisation", "grant_proposal", "decision"
-    )
+    applications = Application.objects.filter(status__in=RANKED_STATUSES)
+    if only is not None:
+        applications = applications.filter(pk__in=list(only))
+    applications = applications.select_related("lead_organisation", "grant_proposal", "decision")
     return in_ranking_order(scored(applications, call, criteria), criteria)
 
 
@@ -620,7 +622,7 @@ def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = Non
 def _lines(call: Call, criteria: list[Criterion]):
     finals = [score_field(c, "final") for c in criteria]
     queryset = in_ranking_order(
-        scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria), criteria
+        scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria, lean=True), criteria
     ).values_list(
         "pk",
         "passes",
@@ -663,7 +665,7 @@ def _lines(call: Call, criteria: list[Criterion]):
 def _rows_for(ranking: Ranking, lines: list[_Line]) -> dict[int, Row]:
     """The rows of `lines` (one query), carrying what the funding line computed for them."""
     wanted = {line.pk: line for line in lines}
-    queryset = ranked_applications(ranking.call, ranking.criteria).filter(pk__in=list(wanted))
+    queryset = ranked_applications(ranking.call, ranking.criteria, only=wanted)
     return {row.pk: _carry(wanted[row.pk], row) for row in _rows(ranking.call, ranking.criteria, queryset)}
 
 
@@ -718,6 +720,13 @@ def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
     later = _("Same total and criterion scores as %(above)s; ranked below it because it was submitted later.")
     same = _("Same total, criterion scores and submission time as %(above)s.")
     titles = [str(criterion.title) for criterion in criteria]
+    scores = {}  # each distinct score formatted once: a large call repeats the same few
+
+    def score(value):
+        if value not in scores:
+            scores[value] = _score(value)
+        return scores[value]
+
     for above, row in zip(rows, rows[1:], strict=False):
         if row.total != above.total:
             if row.total is not None and above.total is not None and one_decimal(row.total) == one_decimal(above.total):
@@ -728,8 +737,8 @@ def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
                 row.tie_break = on_criterion % {
                     "above": _name(above),
                     "criterion": title,
-                    "mine": _score(mine),
-                    "theirs": _score(theirs),
+                    "mine": score(mine),
+                    "theirs": score(theirs),
                 }
                 break
         else:

@@ -7,19 +7,21 @@ XLSX exports, the API and the applicant's evaluation summary all read its annota
 How the SQL is built
 --------------------
 A call has a handful of criteria, known when the query is built, so each active criterion adds
-its own columns to the application row. The figures are computed in two steps, the first of
-which is a plain aggregate over the call's counted scores (scores of submitted reviews whose
-assignment was not released by a conflict of interest), one row per (application, criterion):
+its own columns to the application row. The figures come from one grouped pass over the call's
+counted scores (scores of submitted reviews whose assignment was not released by a conflict of
+interest), one row per application, each criterion's aggregates FILTERed to its own scores:
 
     COUNT(score), ROUND(AVG(score), 6), MIN(score), MAX(score) and the median
+    FILTER (WHERE criterion_id = <pk>)        → c<pk>_count, _mean, _min, _max, _median
 
-then pivoted to one row per application (`c<pk>_count`, `_mean`, `_min`, `_max`, `_median`), and
 joined to the applications with a LEFT JOIN on a derived table, beside the count of counted
 reviews per application (`review_count`). Django has no public API for joining a derived
 table, so `_DerivedTable` is a small join object the compiler renders like its own joins. The
 application row itself is then not grouped at all, so no wide row is sorted for an aggregate:
-the whole computation costs about what the plain aggregate costs (docs/benchmarks.md has the
-figures of both, measured in the same run). The rest is per row, still in SQL:
+the whole computation costs about what a plain aggregate over the same scores costs
+(docs/benchmarks.md has the figures of both, measured in the same run). `scored(lean=True)`,
+what the funding line of a whole call reads, leaves out the minimum, maximum and median. The
+rest is per row, still in SQL:
 
     c<pk>_consensus  the consensus score staff recorded: a LEFT JOIN on (application,
                      criterion), which the unique constraint keeps to at most one row
@@ -180,53 +182,62 @@ def _join(queryset: QuerySet, alias: str, sql: str, params) -> QuerySet:
 
 
 FIGURES = ("count", "mean", "min", "max", "median")
+# What the order and the funding line need (`scored(lean=True)`): no spread, no median.
+LEAN = ("count", "mean")
 
 
-def _figures_sql(applications: QuerySet, criteria: list[Criterion], vendor: str) -> tuple[str, list]:
-    """One row per application of `applications`: count, mean, min, max and median of the counted
-    scores of each criterion (the plain aggregate, pivoted)."""
+def _ids_sql(applications: QuerySet) -> tuple[str, tuple]:
+    """The primary keys of `applications`, unordered (a sort would be wasted inside IN)."""
+    return applications.order_by().values("pk").query.sql_with_params()
+
+
+def _figures_sql(
+    applications: QuerySet, criteria: list[Criterion], vendor: str, figures: tuple[str, ...] = FIGURES
+) -> tuple[str, list]:
+    """One row per application of `applications`: the `figures` (count, mean, min, max, median)
+    of the counted scores of each criterion, in one grouped pass (each criterion's aggregates
+    FILTERed to its scores)."""
     score, review, assignment = (m._meta.db_table for m in (Score, Review, Assignment))
-    ids_sql, ids_params = applications.values("pk").query.sql_with_params()
+    ids_sql, ids_params = _ids_sql(applications)
     counted = (
         f"FROM {score} s JOIN {review} r ON r.id = s.review_id JOIN {assignment} a ON a.id = r.assignment_id "
         f"WHERE s.score IS NOT NULL AND r.submitted_at IS NOT NULL AND a.conflict = %s "
         f"AND s.criterion_id IN ({', '.join(['%s'] * len(criteria))}) AND a.application_id IN ({ids_sql})"
     )
-    params = [False, *[c.pk for c in criteria], *ids_params]
+    of = "FILTER (WHERE g.criterion_id = %s)"
+    aggregates = {
+        "count": f"COUNT(g.score) {of}",
+        "mean": f"ROUND(AVG(g.score) {of}, {PRECISION})",
+        "min": f"MIN(g.score) {of}",
+        "max": f"MAX(g.score) {of}",
+    }
     if vendor == "postgresql":
-        per_criterion = (
-            "SELECT a.application_id, s.criterion_id, COUNT(s.score) AS n, "
-            f"ROUND(AVG(s.score), {PRECISION}) AS mean, MIN(s.score) AS lo, MAX(s.score) AS hi, "
-            f"ROUND(CAST(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s.score) AS NUMERIC), {PRECISION}) AS median "
-            f"{counted} GROUP BY a.application_id, s.criterion_id"
+        aggregates["median"] = (
+            f"ROUND(CAST(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY g.score) {of} AS NUMERIC), {PRECISION})"
         )
+        source = f"(SELECT a.application_id, s.criterion_id, s.score {counted}) g"
     else:
-        numbered = (
-            "SELECT a.application_id, s.criterion_id, s.score, "
+        aggregates["median"] = (
+            f"ROUND(AVG(g.score) FILTER (WHERE g.criterion_id = %s AND g.rn BETWEEN (g.cnt + 1) / 2 AND (g.cnt + 2) / 2), "
+            f"{PRECISION})"
+        )
+        source = (
+            "(SELECT a.application_id, s.criterion_id, s.score, "
             "ROW_NUMBER() OVER (PARTITION BY a.application_id, s.criterion_id ORDER BY s.score, s.id) AS rn, "
-            "COUNT(*) OVER (PARTITION BY a.application_id, s.criterion_id) AS cnt "
-            f"{counted}"
+            f"COUNT(*) OVER (PARTITION BY a.application_id, s.criterion_id) AS cnt {counted}) g"
         )
-        per_criterion = (
-            "SELECT application_id, criterion_id, COUNT(score) AS n, "
-            f"ROUND(AVG(score), {PRECISION}) AS mean, MIN(score) AS lo, MAX(score) AS hi, "
-            f"ROUND(AVG(CASE WHEN rn BETWEEN (cnt + 1) / 2 AND (cnt + 2) / 2 THEN score END), {PRECISION}) AS median "
-            f"FROM ({numbered}) numbered GROUP BY application_id, criterion_id"
-        )
-    columns = []
-    for c in criteria:
-        for name, source in zip(FIGURES, ("n", "mean", "lo", "hi", "median"), strict=True):
-            columns.append(f"MAX(CASE WHEN g.criterion_id = %s THEN g.{source} END) AS {field(c, name)}")
-    # The pivot's own parameters come first in the SQL: rebuild the list in SQL order.
-    pivot_params = [c.pk for c in criteria for _name in FIGURES]
-    params = pivot_params + [False, *[c.pk for c in criteria], *ids_params]
-    sql = f"SELECT g.application_id, {', '.join(columns)} FROM ({per_criterion}) g GROUP BY g.application_id"
+    if figures == LEAN:  # no window, no median: the counted scores as they come
+        source = f"(SELECT a.application_id, s.criterion_id, s.score {counted}) g"
+    columns = [f"{aggregates[name]} AS {field(c, name)}" for c in criteria for name in figures]
+    # The columns' parameters come first in the SQL: the list follows the SQL's order.
+    params = [c.pk for c in criteria for _name in figures] + [False, *[c.pk for c in criteria], *ids_params]
+    sql = f"SELECT g.application_id, {', '.join(columns)} FROM {source} GROUP BY g.application_id"
     return sql, params
 
 
 def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
     review, assignment = (m._meta.db_table for m in (Review, Assignment))
-    ids_sql, ids_params = applications.values("pk").query.sql_with_params()
+    ids_sql, ids_params = _ids_sql(applications)
     sql = (
         f"SELECT a.application_id, COUNT(*) AS review_count FROM {review} r "
         f"JOIN {assignment} a ON a.id = r.assignment_id WHERE r.submitted_at IS NOT NULL AND a.conflict = %s "
@@ -239,10 +250,15 @@ def _yes_if(condition: Q) -> Case:
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
-def scored(applications: QuerySet[Application], call: Call, criteria: list[Criterion] | None = None) -> QuerySet:
+def scored(
+    applications: QuerySet[Application], call: Call, criteria: list[Criterion] | None = None, *, lean: bool = False
+) -> QuerySet:
     """`applications` of `call` annotated with every score figure (see the module docstring).
 
     Pass `criteria` (from `active_criteria(call)`) when you already have them, to save a query.
+    `lean`: only what the totals, the thresholds and the order need (no minimum, maximum, median
+    or disagreement), which spares the database the median's sort: the ranking's funding line
+    over a whole call reads this.
     """
     if criteria is None:
         criteria = active_criteria(call)
@@ -257,19 +273,19 @@ def scored(applications: QuerySet[Application], call: Call, criteria: list[Crite
     queryset = _join(queryset, "score_reviews", *_review_count_sql(base))
     raw = {"review_count": Coalesce(_Column("score_reviews", "review_count", IntegerField()), 0)}
     if criteria:
-        queryset = _join(queryset, "score_figures", *_figures_sql(base, criteria, vendor))
+        figures = LEAN if lean else FIGURES
+        queryset = _join(queryset, "score_figures", *_figures_sql(base, criteria, vendor, figures))
     for c in criteria:
         column = lambda name, output=DECIMAL, c=c: _Column("score_figures", field(c, name), output)  # noqa: E731
         raw.update(
             {
                 field(c, "mean"): column("mean"),
-                field(c, "min"): column("min"),
-                field(c, "max"): column("max"),
                 field(c, "count"): Coalesce(column("count", IntegerField()), 0),
-                field(c, "median"): column("median"),
                 field(c, "consensus"): F(f"consensus_on_{c.pk}__score"),
             }
         )
+        if not lean:
+            raw.update({field(c, name): column(name) for name in ("min", "max", "median")})
     queryset = queryset.annotate(**raw)
 
     derived = {}
@@ -289,9 +305,15 @@ def scored(applications: QuerySet[Application], call: Call, criteria: list[Crite
             default=None,
             output_field=DECIMAL,
         )
-        derived[field(c, "disagree")] = _yes_if(
-            Q(**{f"{field(c, 'max')}__gte": F(field(c, "min")) + Value(call.disagreement_gap, output_field=DECIMAL)})
-        )
+        if not lean:
+            derived[field(c, "disagree")] = _yes_if(
+                Q(
+                    **{
+                        f"{field(c, 'max')}__gte": F(field(c, "min"))
+                        + Value(call.disagreement_gap, output_field=DECIMAL)
+                    }
+                )
+            )
     queryset = queryset.annotate(**derived)
 
     meets = {}

@@ -52,7 +52,7 @@ def sql_figures(slug: str, repeat: int = REPEAT) -> dict:
     from applications.models import Application
 
     lines = in_ranking_order(
-        scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria), criteria
+        scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria, lean=True), criteria
     ).values_list("pk", "passes", "total", *[field(c, "final") for c in criteria])
     full = ranked_applications(call, criteria)
     plain = (
