@@ -37,15 +37,15 @@ overrun is shown, not prevented. docs/ranking.md says the same for staff.
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from applications.models import Application, Status
 from calls.models import Call, Criterion, FundingPolicy
@@ -157,6 +157,54 @@ class _Standing:
             return Proposal.REJECT
         return Proposal.AWARD if self.funded else Proposal.RESERVE
 
+    @property
+    def scored(self) -> bool:
+        return self.total is not None
+
+    @property
+    def total_display(self) -> Decimal | None:
+        return one_decimal(self.total)
+
+    @property
+    def outcome_label(self) -> str:
+        """The recorded decision in words ("" while undecided)."""
+        return "" if self.outcome is None else str(Decision.Outcome(self.outcome).label)
+
+    @property
+    def grant_url(self) -> str:
+        return self._url(0)
+
+    @property
+    def decide_url(self) -> str:
+        return self._url(1)
+
+    def _url(self, which: int) -> str:
+        return self.url_patterns[which].replace(str(URL_PK), str(self.pk))
+
+    def failed_thresholds(self) -> list[str]:
+        """The thresholds this application misses, in words (for the failing list and the
+        default motivation of a rejection)."""
+        reasons = [
+            _("%(criterion)s: score %(score)s is below the threshold of %(threshold)s")
+            % {"criterion": criterion.title, "score": _score(final), "threshold": _score(criterion.threshold)}
+            for criterion, final in self.missed_thresholds()
+        ]
+        if self.scored and not self.meets_overall:
+            reasons.append(
+                _("total %(total)s is below the overall threshold of %(threshold)s")
+                % {"total": percent(self.total_display), "threshold": percent(self.call.overall_threshold)}
+            )
+        return reasons
+
+
+class _Shared:
+    """What every `_Line` of one ranking shares: the call, its criteria and its URL patterns."""
+
+    __slots__ = ("call", "criteria", "url_patterns")
+
+    def __init__(self, call: Call, criteria: list[Criterion]):
+        self.call, self.criteria, self.url_patterns = call, criteria, url_patterns(call.slug)
+
 
 class _Line(_Standing):
     """One ranked application as the funding line sees it: amounts, decision and the figures
@@ -164,14 +212,23 @@ class _Line(_Standing):
     `Row` (with the application and its scores) only for the applications it shows."""
 
     __slots__ = (
+        "shared",
         "pk",
         "passes",
         "total",
         "finals",
+        "meets",
+        "meets_overall",
         "submitted_at",
+        "reference",
+        "title",
+        "organisation",
         "name",
+        "review_count",
+        "reviews_missing",
         "outcome",
         "published",
+        "requested",
         "granted",
         "position",
         "funded",
@@ -181,25 +238,49 @@ class _Line(_Standing):
         "tie_break",
     )
 
-    def __init__(self, pk, passes, total, finals, submitted_at, name, outcome, published, granted):
-        self.pk, self.passes, self.total, self.finals = pk, bool(passes), total, finals
-        self.submitted_at, self.name, self.outcome, self.published, self.granted = (
-            submitted_at,
-            name,
-            outcome,
+    def __init__(self, shared: _Shared, values: tuple, finals: tuple, meets: tuple):
+        self.shared, self.finals, self.meets = shared, finals, meets
+        (
+            self.pk,
+            passes,
+            self.total,
+            meets_overall,
+            self.submitted_at,
+            self.reference,
+            self.title,
+            self.organisation,
+            self.review_count,
+            self.reviews_missing,
+            self.outcome,
+            requested,
+            proposed,
+            decided,
             published,
-            granted,
-        )
+        ) = values
+        self.passes, self.meets_overall, self.published = bool(passes), bool(meets_overall), published is not None
+        self.requested = requested or ZERO
+        if self.outcome == Decision.Outcome.AWARD:
+            self.granted = decided or ZERO
+        else:
+            self.granted = self.requested if proposed is None else proposed
+        self.name = self.reference or self.title
         self.position = self.running_total = self.tie_break = None
         self.funded = self.below_line = self.fits_now = False
 
     @property
-    def scored(self) -> bool:
-        return self.total is not None
+    def call(self) -> Call:
+        return self.shared.call
 
     @property
-    def total_display(self) -> Decimal | None:
-        return one_decimal(self.total)
+    def url_patterns(self) -> tuple[str, str, str]:
+        return self.shared.url_patterns
+
+    def missed_thresholds(self) -> list[tuple[Criterion, Decimal | None]]:
+        return [
+            (c, final)
+            for c, final, meets in zip(self.shared.criteria, self.finals, self.meets, strict=True)
+            if not meets
+        ]
 
 
 def _one_to_one(application: Application, name: str):
@@ -228,29 +309,38 @@ class Row(_Standing):
     tie_break: str | None = None  # why it ranks below the row above it with the same total
     url_patterns: tuple[str, str, str] | None = None  # see `url_patterns()`
 
+    def __post_init__(self):
+        if self.url_patterns is None:
+            self.url_patterns = url_patterns(self.application.call.slug)
+
     @property
     def pk(self) -> int:
         return self.application.pk
 
     @property
-    def grant_url(self) -> str:
-        return self._url(0)
+    def call(self) -> Call:
+        return self.application.call
 
     @property
-    def decide_url(self) -> str:
-        return self._url(1)
+    def reference(self) -> str:
+        return self.application.reference
+
+    @property
+    def title(self) -> str:
+        return self.application.title
+
+    @property
+    def organisation(self) -> str:
+        return self.application.lead_organisation.name
+
+    @property
+    def review_count(self) -> int:
+        return self.application.review_count
 
     @property
     def grant_label(self) -> str:
         """The label of the what-if amount field (its words translated once per page)."""
-        if self.url_patterns is None:
-            self.url_patterns = url_patterns(self.application.call.slug)
         return self.url_patterns[2] % {"reference": self.application.reference}
-
-    def _url(self, which: int) -> str:
-        if self.url_patterns is None:
-            self.url_patterns = url_patterns(self.application.call.slug)
-        return self.url_patterns[which].replace(str(URL_PK), str(self.application.pk))
 
     @property
     def published(self) -> bool:
@@ -297,16 +387,12 @@ class Row(_Standing):
         return self.application.total
 
     @property
-    def total_display(self) -> Decimal | None:
-        return one_decimal(self.application.total)
-
-    @property
     def passes(self) -> bool:
         return bool(self.application.passes)
 
     @property
-    def scored(self) -> bool:
-        return self.application.total is not None
+    def meets_overall(self) -> bool:
+        return bool(self.application.meets_overall)
 
     @property
     def reviews_missing(self) -> bool:
@@ -317,33 +403,20 @@ class Row(_Standing):
         """A what-if amount makes sense until a decision is recorded."""
         return self.decision is None
 
-    def failed_thresholds(self) -> list[str]:
-        """The thresholds this application misses, in words (for the failing list and the
-        default motivation of a rejection)."""
-        reasons = [
-            _("%(criterion)s: score %(score)s is below the threshold of %(threshold)s")
-            % {
-                "criterion": row.criterion.title,
-                "score": _score(row.final),
-                "threshold": _score(row.criterion.threshold),
-            }
-            for row in self.criteria
-            if not row.meets_threshold
-        ]
-        if self.scored and not self.application.meets_overall:
-            reasons.append(
-                _("total %(total)s is below the overall threshold of %(threshold)s")
-                % {
-                    "total": percent(self.total_display),
-                    "threshold": percent(self.application.call.overall_threshold),
-                }
-            )
-        return reasons
+    def missed_thresholds(self) -> list[tuple[Criterion, Decimal | None]]:
+        """The criteria whose threshold this application misses, with its final score on each."""
+        return [(score.criterion, score.final) for score in self.criteria if not score.meets_threshold]
 
 
 def _score(value: Decimal | None) -> str:
     if value is None:
         return _("no score")
+    return _score_in(value, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _score_in(value: Decimal, language: str | None) -> str:
+    """A score with two decimals as `language` writes them; a large call repeats the same few."""
     return number_format(value, 2)
 
 
@@ -515,19 +588,30 @@ class Ranking:
     def unscored_shown(self) -> list[Row]:
         return self._as_rows(self._cut(self.unscored_lines))
 
+    # The compact lists of the page (reserve, failing, unscored) need no scores beyond what the
+    # funding line already read: they show the lines themselves, which answer like rows.
+    @property
+    def reserve_listed(self) -> list:
+        return self._cut(self._reserve())
+
+    @property
+    def failing_listed(self) -> list:
+        return self._cut(self.failing_lines)
+
+    @property
+    def unscored_listed(self) -> list:
+        return self._cut(self.unscored_lines)
+
     def _as_rows(self, entries: list) -> list[Row]:
-        """The `Row`s of `entries` (already rows unless `lines_only`)."""
+        """The `Row`s of `entries` (already rows unless `lines_only`): the page's passing table
+        and the awards outside it are built with one query, any other list with one more."""
         if not self.lines_only:
             return entries
         if self._shown_rows is None:
-            shown = [
-                *self._passing_shown(),
-                *self._cut(self._reserve()),
-                *self._cut(self.failing_lines),
-                *self._cut(self.unscored_lines),
-                *self._awards_outside(),
-            ]
-            self._shown_rows = _rows_for(self, shown)
+            self._shown_rows = _rows_for(self, [*self._passing_shown(), *self._awards_outside()])
+        missing = [line for line in entries if line.pk not in self._shown_rows]
+        if missing:
+            self._shown_rows.update(_rows_for(self, missing))
         return [self._shown_rows[line.pk] for line in entries]
 
     @property
@@ -620,46 +704,32 @@ def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = Non
 
 
 def _lines(call: Call, criteria: list[Criterion]):
-    finals = [score_field(c, "final") for c in criteria]
+    shared = _Shared(call, criteria)
     queryset = in_ranking_order(
         scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria, lean=True), criteria
     ).values_list(
+        # in the order `_Line` reads them
         "pk",
         "passes",
         "total",
+        "meets_overall",
         "submitted_at",
         "reference",
         "title",
+        "lead_organisation__name",
+        "review_count",
+        "reviews_missing",
+        "decision__outcome",
         "requested_amount",
         "grant_proposal__amount",
-        "decision__outcome",
         "decision__granted_amount",
         "decision__published_at",
-        *finals,
+        *[score_field(c, "final") for c in criteria],
+        *[score_field(c, "meets") for c in criteria],
     )
-    for (
-        pk,
-        passes,
-        total,
-        submitted_at,
-        reference,
-        title,
-        requested,
-        proposed,
-        outcome,
-        decided,
-        published,
-        *f,
-    ) in queryset:
-        if outcome == Decision.Outcome.AWARD:
-            granted = decided or ZERO
-        elif proposed is not None:
-            granted = proposed
-        else:
-            granted = requested or ZERO
-        yield _Line(
-            pk, passes, total, tuple(f), submitted_at, reference or title, outcome, published is not None, granted
-        )
+    n = len(criteria)
+    for values in queryset:
+        yield _Line(shared, values[:15], values[15 : 15 + n], values[15 + n :])
 
 
 def _rows_for(ranking: Ranking, lines: list[_Line]) -> dict[int, Row]:
@@ -720,13 +790,6 @@ def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
     later = _("Same total and criterion scores as %(above)s; ranked below it because it was submitted later.")
     same = _("Same total, criterion scores and submission time as %(above)s.")
     titles = [str(criterion.title) for criterion in criteria]
-    scores = {}  # each distinct score formatted once: a large call repeats the same few
-
-    def score(value):
-        if value not in scores:
-            scores[value] = _score(value)
-        return scores[value]
-
     for above, row in zip(rows, rows[1:], strict=False):
         if row.total != above.total:
             if row.total is not None and above.total is not None and one_decimal(row.total) == one_decimal(above.total):
@@ -737,8 +800,8 @@ def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
                 row.tie_break = on_criterion % {
                     "above": _name(above),
                     "criterion": title,
-                    "mine": score(mine),
-                    "theirs": score(theirs),
+                    "mine": _score(mine),
+                    "theirs": _score(theirs),
                 }
                 break
         else:

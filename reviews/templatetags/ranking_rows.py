@@ -65,6 +65,9 @@ class _Page:
     def money(self, value):
         return escape(formatting.money(value, self.language))
 
+    def percent(self, value):
+        return escape(formatting.percent(value, self.language))
+
 
 def _page(context) -> _Page:
     page = context.render_context.get("ranking_rows_page")
@@ -74,21 +77,21 @@ def _page(context) -> _Page:
 
 
 def reviews_cell(page, row) -> str:
-    html = f'<span class="text-nowrap">{escape(row.application.review_count)}/{page.required}</span>'
+    html = f'<span class="text-nowrap">{escape(row.review_count)}/{page.required}</span>'
     if row.reviews_missing:
         html += f' <span class="badge text-bg-warning" data-testid="missing-reviews">{page.t["reviews_missing"]}</span>'
     return html
 
 
 def decision_cell(page, row) -> str:
-    t, decision, reference = page.t, row.decision, escape(row.application.reference)
+    t, outcome, reference = page.t, row.outcome, escape(row.reference)
     html = ""
-    if decision:
-        badge = _DECISION_BADGE.get(decision.outcome, "text-bg-secondary")
-        html = f'<span class="badge {badge}">{escape(decision.get_outcome_display())}</span>'
-        if not decision.published_at:
+    if outcome:
+        badge = _DECISION_BADGE.get(outcome, "text-bg-secondary")
+        html = f'<span class="badge {badge}">{escape(row.outcome_label)}</span>'
+        if not row.published:
             html += f' <span class="small text-body-secondary">{t["not_published"]}</span>'
-    word = t["change"] if decision else t["decide"]
+    word = t["change"] if outcome else t["decide"]
     html += (
         f'\n<a class="small d-block" href="{escape(row.decide_url)}">{word}'
         f'<span class="visually-hidden"> {reference}</span></a>\n'
@@ -173,7 +176,7 @@ def _funding(page, row) -> str:
         return f'<span class="badge text-bg-secondary">{label}</span>'
     if funding == "funded":
         return f'<span class="badge text-bg-success">{t["below_line"] if row.below_line else label}</span>'
-    if row.decision:
+    if row.outcome:
         html = f'<span class="badge text-bg-info">{t["reserve_decided"]}</span>'
         if row.fits_now:
             html += f' <span class="badge text-bg-warning" data-testid="fits-now">{t["fits_now"]}</span>'
@@ -218,17 +221,57 @@ def passing_row(page, row) -> str:
     )
 
 
+def reserve_item(page, row) -> str:
+    decided = f' <span class="badge text-bg-info">{page.t["reserve_decided"]}</span>' if row.outcome else ""
+    return (
+        f'<li value="{escape(row.position)}"><span class="fw-semibold">{escape(row.reference)}</span> '
+        f"{escape(row.organisation)} – {escape(row.title)}: {page.percent(row.total_display)}, "
+        f"{page.money(row.granted)}{decided}</li>"
+    )
+
+
+def failing_row(page, row) -> str:
+    reasons = "".join(f"<li>{escape(reason)}</li>" for reason in row.failed_thresholds())
+    return (
+        f'<tr id="row-{escape(row.pk)}">\n'
+        f'  <td><span class="fw-semibold">{escape(row.reference)}</span> {escape(row.organisation)}'
+        f'<div class="small">{escape(row.title)}</div></td>\n'
+        f"  <td>{page.percent(row.total_display)}</td>\n"
+        f'  <td><ul class="mb-0 small">{reasons}</ul></td>\n'
+        f"  <td>{reviews_cell(page, row)}</td>\n"
+        f"  <td>{decision_cell(page, row)}</td>\n"
+        "</tr>\n"
+    )
+
+
+def unscored_item(page, row) -> str:
+    return (
+        f'<li id="row-{escape(row.pk)}"><span class="fw-semibold">{escape(row.reference)}</span> '
+        f"{escape(row.organisation)} – {escape(row.title)} ({reviews_cell(page, row)})</li>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def ranking_reserve_items(context):
+    """The items of the reserve list (lines: no scores are read for them)."""
+    page = _page(context)
+    return mark_safe("".join(reserve_item(page, row) for row in page.ranking.reserve_listed))
+
+
+@register.simple_tag(takes_context=True)
+def ranking_failing_rows(context):
+    """The rows of the table of applications that do not pass, with the thresholds they miss."""
+    page = _page(context)
+    return mark_safe("".join(failing_row(page, row) for row in page.ranking.failing_listed))
+
+
+@register.simple_tag(takes_context=True)
+def ranking_unscored_items(context):
+    page = _page(context)
+    return mark_safe("".join(unscored_item(page, row) for row in page.ranking.unscored_listed))
+
+
 @register.simple_tag(takes_context=True)
 def ranking_row(context, row):
     """One row of the passing table (was reviews/ranking_row.html)."""
     return mark_safe(passing_row(_page(context), row))
-
-
-@register.simple_tag(takes_context=True)
-def ranking_reviews_cell(context, row):
-    return mark_safe(reviews_cell(_page(context), row))
-
-
-@register.simple_tag(takes_context=True)
-def ranking_decision_cell(context, row):
-    return mark_safe(decision_cell(_page(context), row))

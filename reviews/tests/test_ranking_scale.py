@@ -25,11 +25,22 @@ def test_the_default_page_builds_rows_only_for_the_applications_it_shows(client,
     call = large_call()
     client.force_login(manager_of(call))
 
-    ranking = client.get(reverse("ranking:ranking", args=[call.slug])).context["ranking"]
+    response = client.get(reverse("ranking:ranking", args=[call.slug]))
+    ranking = response.context["ranking"]
 
-    shown = {row.application.title for row in ranking._shown_rows.values()}
-    assert shown == {"P0", "P1", "P2", "P3", "P5"}  # the table, the reserve list head and the failing one
+    # Rows (with every score figure) only for the passing table; the reserve list and the
+    # failing list show what the funding line read already.
+    assert {row.application.title for row in ranking._shown_rows.values()} == {"P0", "P1", "P2"}
     assert ranking._all_rows is None  # P4 was never built
+    page = response.content.decode()
+    reserve_list = page.split('class="reserve-list"')[1].split("</ol>")[0]
+    listed = {row.title for row in ranking.reserve_listed} | {row.title for row in ranking.failing_listed}
+    assert listed == {"P2", "P3", "P5"}
+    for title in ("P2", "P3"):
+        assert f"– {title}:" in reserve_list
+    assert "– P4:" not in reserve_list
+    p5 = next(row for row in ranking.failing_listed if row.title == "P5")
+    assert f'<tr id="row-{p5.pk}">' in page
     # The funding line and the totals came from the amounts of every application.
     assert ranking.budget_use.used == D("100000") and ranking.budget_use.reserve_count == 3
 
