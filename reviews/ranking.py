@@ -41,7 +41,8 @@ from functools import cached_property, lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
@@ -246,11 +247,7 @@ class _Line(_Standing):
             self.total,
             meets_overall,
             self.submitted_at,
-            self.reference,
-            self.title,
-            self.organisation,
-            self.review_count,
-            self.reviews_missing,
+            self.name,
             self.outcome,
             requested,
             proposed,
@@ -263,7 +260,8 @@ class _Line(_Standing):
             self.granted = decided or ZERO
         else:
             self.granted = self.requested if proposed is None else proposed
-        self.name = self.reference or self.title
+        # Read only for the lines a list of the page shows (`Ranking._listed`).
+        self.reference = self.title = self.organisation = self.review_count = self.reviews_missing = None
         self.position = self.running_total = self.tie_break = None
         self.funded = self.below_line = self.fits_now = False
 
@@ -592,15 +590,24 @@ class Ranking:
     # funding line already read: they show the lines themselves, which answer like rows.
     @property
     def reserve_listed(self) -> list:
-        return self._cut(self._reserve())
+        return self._listed(self._cut(self._reserve()))
 
     @property
     def failing_listed(self) -> list:
-        return self._cut(self.failing_lines)
+        return self._listed(self._cut(self.failing_lines))
 
     @property
     def unscored_listed(self) -> list:
-        return self._cut(self.unscored_lines)
+        return self._listed(self._cut(self.unscored_lines))
+
+    def _listed(self, entries: list) -> list:
+        """`entries`, with the organisation and the review count read (one query, the first time
+        any list asks, for the lines of all three lists) when they are lines."""
+        if self.lines_only and any(line.organisation is None for line in entries):
+            _complete(
+                self, [*self._cut(self._reserve()), *self._cut(self.failing_lines), *self._cut(self.unscored_lines)]
+            )
+        return entries
 
     def _as_rows(self, entries: list) -> list[Row]:
         """The `Row`s of `entries` (already rows unless `lines_only`): the page's passing table
@@ -705,31 +712,55 @@ def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = Non
 
 def _lines(call: Call, criteria: list[Criterion]):
     shared = _Shared(call, criteria)
-    queryset = in_ranking_order(
-        scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria, lean=True), criteria
-    ).values_list(
-        # in the order `_Line` reads them
-        "pk",
-        "passes",
-        "total",
-        "meets_overall",
-        "submitted_at",
-        "reference",
-        "title",
-        "lead_organisation__name",
-        "review_count",
-        "reviews_missing",
-        "decision__outcome",
-        "requested_amount",
-        "grant_proposal__amount",
-        "decision__granted_amount",
-        "decision__published_at",
-        *[score_field(c, "final") for c in criteria],
-        *[score_field(c, "meets") for c in criteria],
+    queryset = (
+        in_ranking_order(
+            scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria, lean=True), criteria
+        )
+        .annotate(
+            name=Coalesce(NullIf("reference", Value("")), "title"),
+        )
+        .values_list(
+            # in the order `_Line` reads them
+            "pk",
+            "passes",
+            "total",
+            "meets_overall",
+            "submitted_at",
+            "name",
+            "decision__outcome",
+            "requested_amount",
+            "grant_proposal__amount",
+            "decision__granted_amount",
+            "decision__published_at",
+            *[score_field(c, "final") for c in criteria],
+            *[score_field(c, "meets") for c in criteria],
+        )
     )
     n = len(criteria)
     for values in queryset:
-        yield _Line(shared, values[:15], values[15 : 15 + n], values[15 + n :])
+        yield _Line(shared, values[:11], values[11 : 11 + n], values[11 + n :])
+
+
+def _complete(ranking: Ranking, lines: list[_Line]) -> None:
+    """Read the organisation and the review count of `lines` (what the lists show besides the
+    funding line's own figures)."""
+    wanted = {line.pk: line for line in lines}
+    queryset = scored(
+        Application.objects.filter(pk__in=list(wanted)), ranking.call, ranking.criteria, lean=True
+    ).values_list("pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing")
+    for pk, reference, title, organisation, review_count, reviews_missing in queryset:
+        line = wanted[pk]
+        line.reference, line.title, line.organisation = reference, title, organisation
+        line.review_count, line.reviews_missing = review_count, bool(reviews_missing)
+    for line in lines:  # one that left the ranking meanwhile
+        if line.organisation is None:
+            line.reference, line.title, line.organisation, line.review_count, line.reviews_missing = (
+                "",
+                "",
+                "",
+                0,
+                False,
+            )
 
 
 def _rows_for(ranking: Ranking, lines: list[_Line]) -> dict[int, Row]:
