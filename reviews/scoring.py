@@ -56,6 +56,7 @@ truncating integers. Python receives Decimals; `one_decimal` rounds the total fo
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.db import connections
 from django.db.models import (
@@ -390,28 +391,37 @@ class CriterionScore:
         return self.maximum - self.minimum
 
 
+_SCORE_FIGURES = ("applies", "final", "mean", "median", "min", "max", "count", "consensus", "disagree", "meets")
+
+
 def criterion_scores(application, criteria: list[Criterion]) -> list[CriterionScore]:
     """The per-criterion rows of an application that came out of `scored()`."""
-
-    def value(criterion, name):
-        return getattr(application, field(criterion, name))
-
-    return [
-        CriterionScore(
-            criterion=criterion,
-            applies=bool(value(criterion, "applies")),
-            final=value(criterion, "final"),
-            mean=value(criterion, "mean"),
-            median=value(criterion, "median"),
-            minimum=value(criterion, "min"),
-            maximum=value(criterion, "max"),
-            count=value(criterion, "count") or 0,
-            consensus=value(criterion, "consensus"),
-            disagreement=bool(value(criterion, "disagree")),
-            meets_threshold=bool(value(criterion, "meets")),
+    rows = []
+    for criterion in criteria:
+        applies, final, mean, median, low, high, count, consensus, disagree, meets = (
+            getattr(application, name) for name in _figure_names(criterion.pk)
         )
-        for criterion in criteria
-    ]
+        rows.append(
+            CriterionScore(
+                criterion=criterion,
+                applies=bool(applies),
+                final=final,
+                mean=mean,
+                median=median,
+                minimum=low,
+                maximum=high,
+                count=count or 0,
+                consensus=consensus,
+                disagreement=bool(disagree),
+                meets_threshold=bool(meets),
+            )
+        )
+    return rows
+
+
+@lru_cache(maxsize=1024)
+def _figure_names(pk: int) -> tuple[str, ...]:
+    return tuple(field(pk, name) for name in _SCORE_FIGURES)
 
 
 def one_decimal(value: Decimal | None) -> Decimal | None:

@@ -3,17 +3,24 @@ per-cell variable lookups and filter chains were most of the page's time). The m
 one reviews/ranking_row.html had; the words are translated once per page and repeated
 figures (scores) are formatted once per value."""
 
+import html
+
 from django import template
 from django.middleware.csrf import get_token
 from django.template.defaultfilters import floatformat
 from django.utils.formats import localize
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from portal import formatting
 
 register = template.Library()
+
+
+def escape(value) -> str:
+    """django.utils.html.escape without its lazy-string wrapper: it runs for every cell."""
+    return html.escape(str(value))
+
 
 _DECISION_BADGE = {"award": "text-bg-success", "reserve": "text-bg-info"}
 
