@@ -55,7 +55,7 @@ worker: install
 bench: install-dev
 	bash scripts/bench.sh
 
-## make rush: the deadline rush under real load (Locust, two gunicorns, Celery, PostgreSQL, Redis); see scripts/rush.py
+## make rush: the last ten minutes before a deadline, in real time (Locust, two gunicorns, Celery, PostgreSQL, Redis); see scripts/rush.py
 rush: install-dev
 	$(PY) scripts/rush.py
 

@@ -1,21 +1,23 @@
-"""`make rush`: the last minutes before a deadline, under real load (issue 13).
+"""`make rush`: the last ten minutes before a deadline, under real load (issue 13).
 
 1. prepare: a fresh PostgreSQL database (oproep_rush), an open call whose deadline falls
-   DEADLINE seconds after the load starts (time is compressed: the "last ten minutes" are a few
-   minutes here), N applicants each with a draft that is complete except its project plan,
-   one staff member and one reviewer, all logged in through the session store;
+   DEADLINE seconds after the load starts, N applicants each with a draft that is complete
+   except its project plan, one staff member and one reviewer, all logged in through the
+   session store;
 2. start two gunicorn processes (RUSH_PORT and RUSH_PORT+1, two workers each), a Celery worker
    and nothing else: PostgreSQL and Redis must answer on 127.0.0.1 (Redis database RUSH_REDIS_DB);
    sessions live in the database and Redis, uploads in one shared private media folder, e-mail
    goes to files;
 3. run Locust headless (scripts/rush_locustfile.py) for RUN_TIME seconds at most, restarting the
-   Celery worker halfway;
+   Celery worker halfway. All users arrive in the first minute; each applicant then works on its
+   draft in real time until its own submit moment (PROFILE below), most of them in the last
+   minutes before the deadline and every tenth a few seconds after it;
 4. let the worker drain the outbox, stop everything, check the database (scripts/rush_verify.py)
    and write the report to docs/rush-<date>.md.
 
 Everything listens on 127.0.0.1 only; the number of users and the run time are bounded.
-Options by environment: RUSH_APPLICANTS (300), RUSH_DEADLINE (120 s), RUSH_RUN_TIME (240 s),
-RUSH_SPAWN_RATE (2 per second: the last applicants arrive after the deadline), RUSH_PORT (8152), RUSH_REDIS_DB (7).
+Options by environment: RUSH_APPLICANTS (300), RUSH_DEADLINE (600 s), RUSH_RUN_TIME (deadline + 60 s),
+RUSH_SPAWN_RATE (all users in 60 s), RUSH_PORT (8152), RUSH_REDIS_DB (7).
 """
 
 import csv
@@ -26,15 +28,26 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
 PY = sys.executable
 APPLICANTS = int(os.environ.get("RUSH_APPLICANTS", "300"))
-DEADLINE = int(os.environ.get("RUSH_DEADLINE", "120"))
-RUN_TIME = int(os.environ.get("RUSH_RUN_TIME", "240"))
-SPAWN_RATE = float(os.environ.get("RUSH_SPAWN_RATE", "2"))
+DEADLINE = int(os.environ.get("RUSH_DEADLINE", "600"))
+RUN_TIME = int(os.environ.get("RUSH_RUN_TIME", str(DEADLINE + 60)))
+USERS = APPLICANTS + 10  # and 5 staff members and 5 reviewers
+SPAWN_RATE = float(os.environ.get("RUSH_SPAWN_RATE", str(USERS / 60)))
+# How applicants spend the last minutes (seconds; read by the locustfile through the plan): an
+# autosave every 20–40 s; a submit at the deadline minus an exponential delay with this mean,
+# not earlier than first_submit after the start; every late_every-th applicant late_by after it.
+PROFILE = {
+    "autosave_every": [20, 40],
+    "submit_mean_before": 150,
+    "first_submit": 60,
+    "late_every": 10,
+    "late_by": [1, 30],
+}
 PORT = int(os.environ.get("RUSH_PORT", "8152"))
 REDIS_DB = os.environ.get("RUSH_REDIS_DB", "7")
 WORK = BASE / "var" / "rush"
@@ -191,30 +204,32 @@ def main():
                 break
             except Exception:
                 time.sleep(0.3)
-    # The deadline falls DEADLINE seconds after the load starts.
-    started = time.time()
-    deadline = started + DEADLINE
-    closes_at = datetime.fromtimestamp(deadline, UTC).replace(microsecond=0) + timedelta(seconds=1)
+    # The deadline falls DEADLINE seconds after the load starts: fix both a few seconds ahead, so
+    # that storing the deadline does not eat into the time before it.
+    closes_at = datetime.fromtimestamp(time.time() + 5 + DEADLINE, UTC).replace(microsecond=0)
     deadline = closes_at.timestamp()
+    started = deadline - DEADLINE
     subprocess.run(
         [PY, "-c", "import django,sys; django.setup(); from calls.models import Call; "
          "from datetime import datetime; Call.objects.filter(slug='rush').update(closes_at=datetime.fromisoformat(sys.argv[1]))",
          closes_at.isoformat()],
         cwd=BASE, env=env, check=True,
     )  # fmt: skip
-    plan.update(deadline=deadline)
+    plan.update(deadline=deadline, started=started, run_end=started + RUN_TIME, profile=PROFILE)
     plan_file, results_file = WORK / "plan.json", WORK / "submits.jsonl"
     plan_file.write_text(json.dumps(plan))
     results_file.write_text("")
     locust_env = {**env, "RUSH_HOSTS": ",".join(hosts), "RUSH_PLAN": str(plan_file), "RUSH_OUT": str(results_file)}
-    users = APPLICANTS + 10
     print(f"Load: {APPLICANTS} applicants + 10 staff/reviewers, deadline {closes_at:%H:%M:%S} UTC", flush=True)
+    load_before = _load_average()
+    time.sleep(max(0.0, started - time.time()))
     locust = start(
-        [PY, "-m", "locust", "-f", "scripts/rush_locustfile.py", "--headless", "-u", str(users), "-r", str(SPAWN_RATE),
-         "--run-time", f"{RUN_TIME}s", "--stop-timeout", "30", "--csv", str(WORK / "locust"), "--only-summary"],
+        [PY, "-m", "locust", "-f", "scripts/rush_locustfile.py", "--headless", "-u", str(USERS), "-r", str(SPAWN_RATE),
+         "--run-time", f"{RUN_TIME}s", "--stop-timeout", "30", "--csv", str(WORK / "locust"), "--csv-full-history",
+         "--only-summary"],
         locust_env, log,
     )  # fmt: skip
-    time.sleep(min(RUN_TIME, DEADLINE) / 2)
+    time.sleep(max(0.0, started + RUN_TIME / 2 - time.time()))
     print("Restarting the Celery worker mid-run…", flush=True)
     stop(worker)
     restarted_at = time.time() - started
@@ -228,7 +243,22 @@ def main():
     stop(worker)
     log.close()
     checks = json.loads(verify.stdout.strip().splitlines()[-1]) if verify.returncode == 0 else {"error": verify.stderr}
-    report(plan, checks, restarted_at, closes_at)
+    records = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
+    report(plan, records, checks, restarted_at, closes_at, load_before)
+
+
+# Where the submits fell, in seconds relative to the deadline.
+SUBMIT_WINDOWS = [
+    ("more than 5 min before the deadline", -float("inf"), -300),
+    ("5–2 min before", -300, -120),
+    ("2–1 min before", -120, -60),
+    ("in the last minute", -60, 0),
+    ("after the deadline", 0, float("inf")),
+]
+
+
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _stats() -> list[dict]:
@@ -236,29 +266,79 @@ def _stats() -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def report(plan, checks, restarted_at, closes_at):
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+def _peaks() -> dict[str, float]:
+    """Each action's highest rate: Locust samples a 10 s moving average of requests per second."""
+    peaks = {}
+    with open(WORK / "locust_stats_history.csv") as f:
+        for row in csv.DictReader(f):
+            peaks[row["Name"]] = max(peaks.get(row["Name"], 0.0), float(row["Requests/s"]))
+    return peaks
+
+
+def _span(seconds: list[float]) -> str:
+    if not seconds:
+        return "never"
+    seconds = sorted(seconds)
+    return f"between {seconds[0]:.0f} and {seconds[-1]:.0f} s (median {seconds[len(seconds) // 2]:.0f} s)"
+
+
+def _profile(plan, records, closes_at) -> list[str]:
+    """The profile as the applicants lived it, from what each recorded."""
+    started, deadline, profile = plan["started"], plan["deadline"], plan["profile"]
+    opened = [r["opened"] - started for r in records if "opened" in r]
+    uploaded = [r["uploaded"] - started for r in records if "uploaded" in r]
+    autosaves = sum(r.get("autosaves", 0) for r in records)
+    submits = [r["submit_started"] - deadline for r in records if "submit_started" in r]
+    spread = "; ".join(f"{label}: {sum(low <= s < high for s in submits)}" for label, low, high in SUBMIT_WINDOWS)
+    every, late_by = profile["autosave_every"], profile["late_by"]
+    return [
+        f"- arrival: users were started at {SPAWN_RATE:.1f} per second, staff and reviewers first; the applicants "
+        f"opened their drafts {_span(opened)} after the load started;",
+        f"- autosave: each applicant autosaved its general section every {every[0]}–{every[1]} s until its submit "
+        f"moment: {autosaves} autosaves in all, {autosaves / max(len(records), 1):.1f} per applicant;",
+        "- upload: each applicant uploaded its 2 MB PDF once, at a random moment between opening its draft and 5 s "
+        f"before its submit moment, then reopened the draft: {_span(uploaded)} after the load started;",
+        "- submit: at its own moment each applicant opened the review page, submitted and, when accepted, downloaded "
+        f"the receipt. The moments are the deadline minus an exponential delay (mean {profile['submit_mean_before']} "
+        f"s), none earlier than {profile['first_submit']} s after the start; one applicant in "
+        f"{profile['late_every']} tried {late_by[0]}–{late_by[1]} s after the deadline on purpose. "
+        f"Submits started: {spread};",
+        f"- deadline: {closes_at:%H:%M:%S} UTC, {DEADLINE} s after the load started; the run lasted at most "
+        f"{RUN_TIME} s.",
+    ]
+
+
+def report(plan, records, checks, restarted_at, closes_at, load_before):
     date = datetime.now(UTC)
     lines = [
         f"# Deadline rush, {date:%d %B %Y %H:%M} UTC",
         "",
-        f"`make rush` (scripts/rush.py): {APPLICANTS} simulated applicants with prepared drafts plus 5 staff members "
-        f"and 5 reviewers browsing, against two gunicorn processes (two workers each; every request goes to one of "
-        f"them at random), one Celery worker (restarted {restarted_at:.0f} s into the run), PostgreSQL and Redis, "
-        f"all on 127.0.0.1 of this {os.cpu_count()}-core machine. Time is compressed: the deadline "
-        f"({closes_at:%H:%M:%S} UTC) fell {DEADLINE} s after the load started, users were started at "
-        f"{SPAWN_RATE:g} per second, and the run lasted at most {RUN_TIME} s. Load average after the run: {load} "
-        "(other processes shared the two cores).",
+        f"`make rush` (scripts/rush.py), in real time: {APPLICANTS} simulated applicants with prepared drafts plus "
+        "5 staff members and 5 reviewers browsing (a page every 1–3 s each), against two gunicorn processes (two "
+        "workers each; every request goes to one of them at random), one Celery worker (restarted "
+        f"{restarted_at:.0f} s into the run), PostgreSQL and Redis, all on 127.0.0.1 of this {os.cpu_count()}-core "
+        "machine.",
         "",
-        "| action | requests | failures | p50 ms | p95 ms | p99 ms | req/s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        *_profile(plan, records, closes_at),
+        "",
+        f"Load average (1, 5, 15 min) before the load: {load_before}; after the run: {_load_average()}.",
+        "",
+        "| action | requests | failures | p50 ms | p95 ms | p99 ms | req/s | peak req/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    peaks = _peaks()
     for row in _stats():
         lines.append(
             f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | {row['95%']} | "
-            f"{row['99%']} | {float(row['Requests/s']):.1f} |"
+            f"{row['99%']} | {float(row['Requests/s']):.1f} | {peaks.get(row['Name'], 0.0):.1f} |"
         )
-    lines += ["", "## Checked in the database afterwards", ""]
+    lines += [
+        "",
+        "req/s is the mean over the whole run; peak req/s the highest 10 s moving average Locust sampled.",
+        "",
+        "## Checked in the database afterwards",
+        "",
+    ]
     for name, value in checks.items():
         lines.append(f"- {name}: {value}")
     text = "\n".join(lines) + "\n"

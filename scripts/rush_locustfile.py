@@ -1,15 +1,21 @@
 """Locust users of `make rush` (scripts/rush.py prepares the data and starts this).
 
-Every applicant takes one prepared draft, opens it, autosaves the general section three times,
-uploads a 2 MB PDF to the required document, opens the review page, submits and downloads the
-receipt; then it stops. Staff and reviewers browse meanwhile. Each request goes to one of the
-two gunicorn processes at random, so the session and the uploads must work whichever answers.
-What every submit was answered is written to RUSH_OUT (one JSON line per applicant) for the
-checks in scripts/rush_verify.py.
+Every applicant takes one prepared draft and opens it, then keeps working on it until its own
+submit moment, as people do in the last minutes before a deadline: it autosaves the general
+section every 20–40 s, uploads a 2 MB PDF to the required document once at a random moment
+(and reopens the draft, as the upload changed its version), and at its submit moment opens the
+review page, submits and downloads the receipt; then it stops. Most submit moments fall in the
+last minutes before the deadline; every tenth applicant tries a few seconds after it on purpose.
+The moments come from the plan's profile and a random generator seeded per applicant, so runs
+are comparable. Staff and reviewers browse meanwhile. Each request goes to one of the two
+gunicorn processes at random, so the session and the uploads must work whichever answers.
+What each applicant did and how its submit was answered is written to RUSH_OUT (one JSON line
+per applicant) for the checks in scripts/rush_verify.py and the report.
 """
 
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -21,8 +27,9 @@ from locust.exception import StopUser
 
 HOSTS = os.environ["RUSH_HOSTS"].split(",")
 PLAN = json.loads(open(os.environ["RUSH_PLAN"]).read())  # noqa: SIM115
+PROFILE = PLAN["profile"]
 OUT = os.environ["RUSH_OUT"]
-_applicants = iter(PLAN["applicants"])
+_applicants = iter(enumerate(PLAN["applicants"]))
 _lock = threading.Lock()
 VERSION = re.compile(r'name="version" value="(\d+)"')
 
@@ -35,6 +42,26 @@ def _pdf(seed: str) -> bytes:
         b"trailer<</Root 1 0 R>>\n%%EOF\n"
     )
     return body
+
+
+def submit_moment(index: int, rng: random.Random) -> float:
+    """When applicant `index` submits (epoch seconds). Every tenth tries 1–30 s after the
+    deadline on purpose; the others submit the deadline minus an exponential delay, cut off so
+    that nobody submits earlier than the profile's first submit moment (drawn from the cut-off
+    distribution rather than clamped, so no burst piles up at that moment)."""
+    deadline = PLAN["deadline"]
+    if index % PROFILE["late_every"] == PROFILE["late_every"] - 1:
+        return deadline + rng.uniform(*PROFILE["late_by"])
+    mean = PROFILE["submit_mean_before"]
+    window = max(0.0, deadline - (PLAN["started"] + PROFILE["first_submit"]))
+    delay = -mean * math.log(1 - rng.random() * (1 - math.exp(-window / mean)))
+    return deadline - delay
+
+
+def wait_until(moment: float) -> bool:
+    """Sleeps until `moment` (Locust patches time.sleep for gevent); False if the run ends first."""
+    time.sleep(max(0.0, min(moment, PLAN["run_end"]) - time.time()))
+    return moment <= PLAN["run_end"]
 
 
 class _Base(HttpUser):
@@ -53,51 +80,94 @@ class _Base(HttpUser):
 
 
 class Applicant(_Base):
+    """One applicant's last minutes; the whole visit is one task, after which the user stops."""
+
     weight = 30
-    wait_time = between(0.5, 2)
 
     def on_start(self):
         with _lock:
-            self.plan = next(_applicants, None)
+            self.index, self.plan = next(_applicants, (None, None))
         if self.plan is None:
             raise StopUser()
         self.login(self.plan["session"])
+        self.pk = self.plan["pk"]
+        self.record = {"pk": self.pk, "autosaves": 0}
+        self.version = None
 
     @task
-    def rush(self):
-        pk = self.plan["pk"]
-        record = {"pk": pk}
-        page = self.client.get(self.url(f"/applications/{pk}/edit/general/"), name="open draft")
-        version = int(VERSION.search(page.text).group(1)) if page.ok and VERSION.search(page.text) else None
-        for n in range(3):
-            time.sleep(random.uniform(0.5, 1.5))
-            summary = f"Samenvatting {pk}, versie {n}: desinformatie herkennen."
-            response = self.client.post(
-                self.url(f"/applications/{pk}/edit/general/autosave/"),
-                data={
-                    "version": version,
-                    "title": self.plan["title"],
-                    "summary": summary,
-                    "objectives": self.plan["objectives"],
-                    "start_date": "2030-01-01",
-                    "end_date": "2030-12-31",
-                },
-                headers={"X-CSRFToken": self.csrf(), "HX-Request": "true"},
-                name="autosave",
-            )
+    def last_minutes(self):
+        rng = random.Random(f"rush-{self.index}")
+        submit_at = submit_moment(self.index, rng)
+        self.record["opened"] = time.time()
+        self.open_draft()
+        upload_at = rng.uniform(self.record["opened"], max(self.record["opened"], submit_at - 5))
+        autosave_at = self.record["opened"] + rng.uniform(*PROFILE["autosave_every"])
+        # Whichever comes next: the upload (always before the submit, as upload_at is at most
+        # submit_at - 5 or the opening moment), an autosave, or the submit.
+        while True:
+            if "uploaded" not in self.record and upload_at <= autosave_at:
+                if not wait_until(upload_at):
+                    break
+                self.upload()
+                self.open_draft()
+            elif autosave_at < submit_at:
+                if not wait_until(autosave_at):
+                    break
+                self.autosave()
+                autosave_at += rng.uniform(*PROFILE["autosave_every"])
+            else:
+                if wait_until(submit_at):
+                    self.submit()
+                break
+        with _lock, open(OUT, "a") as out:
+            out.write(json.dumps(self.record) + "\n")
+        raise StopUser()
+
+    def open_draft(self):
+        page = self.client.get(self.url(f"/applications/{self.pk}/edit/general/"), name="open draft")
+        match = VERSION.search(page.text) if page.ok else None
+        self.version = int(match.group(1)) if match else None
+
+    def autosave(self):
+        """Sends a new summary with the version it last got back; an answer without a new version
+        means nothing was saved (a stale version, a refusal), which counts as a failure."""
+        summary = f"Samenvatting {self.pk}, versie {self.record['autosaves']}: desinformatie herkennen."
+        with self.client.post(
+            self.url(f"/applications/{self.pk}/edit/general/autosave/"),
+            data={
+                "version": self.version,
+                "title": self.plan["title"],
+                "summary": summary,
+                "objectives": self.plan["objectives"],
+                "start_date": "2030-01-01",
+                "end_date": "2030-12-31",
+            },
+            headers={"X-CSRFToken": self.csrf(), "HX-Request": "true"},
+            name="autosave",
+            catch_response=True,
+        ) as response:
             match = VERSION.search(response.text) if response.ok else None
             if match:
-                version = int(match.group(1))
-                record["summary"] = summary
-        pdf = _pdf(f"{pk}-{time.time()}")
-        record["pdf_sha256"] = hashlib.sha256(pdf).hexdigest()
+                self.version = int(match.group(1))
+                self.record["summary"] = summary
+                self.record["autosaves"] += 1
+            elif response.ok:
+                response.failure("autosave answered without a new version: not saved")
+
+    def upload(self):
+        pdf = _pdf(f"{self.pk}-{time.time()}")
+        self.record["pdf_sha256"] = hashlib.sha256(pdf).hexdigest()
+        self.record["uploaded"] = time.time()
         self.client.post(
-            self.url(f"/applications/{pk}/attachments/upload/{self.plan['document']}/"),
+            self.url(f"/applications/{self.pk}/attachments/upload/{self.plan['document']}/"),
             data={"csrfmiddlewaretoken": self.csrf()},
             files={"file": ("projectplan.pdf", pdf, "application/pdf")},
             name="upload 2 MB PDF",
             allow_redirects=False,
         )
+
+    def submit(self):
+        pk, record = self.pk, self.record
         review = self.client.get(self.url(f"/applications/{pk}/edit/review/"), name="review page")
         match = VERSION.search(review.text) if review.ok else None
         record["submit_started"] = time.time()
@@ -113,15 +183,12 @@ class Applicant(_Base):
             record["submit_status"] = response.status_code
             if response.status_code == 409 and time.time() >= PLAN["deadline"] - 1:
                 record["refusal"] = PLAN["late_message"] in response.text
-                response.success()  # a deliberate late submit, refused as it must be (checked below)
+                response.success()  # a submit at or after the deadline, refused as it must be (checked later)
             elif response.status_code != 302:
                 response.failure(f"submit answered {response.status_code}")
         if record["submit_status"] == 302:
             receipt = self.client.get(self.url(f"/applications/{pk}/receipt.pdf"), name="receipt")
             record["receipt"] = receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
-        with _lock, open(OUT, "a") as out:
-            out.write(json.dumps(record) + "\n")
-        raise StopUser()
 
 
 class Staff(_Base):
