@@ -237,6 +237,7 @@ class _Line(_Standing):
         "fits_now",
         "running_total",
         "tie_break",
+        "figures",
     )
 
     def __init__(self, shared: _Shared, values: tuple, finals: tuple, meets: tuple):
@@ -262,6 +263,7 @@ class _Line(_Standing):
             self.granted = self.requested if proposed is None else proposed
         # Read only for the lines a list of the page shows (`Ranking._listed`).
         self.reference = self.title = self.organisation = self.review_count = self.reviews_missing = None
+        self.figures = None  # the exports' figures per criterion (`_lines(figures=True)`)
         self.position = self.running_total = self.tie_break = None
         self.funded = self.below_line = self.fits_now = False
 
@@ -507,18 +509,9 @@ class Ranking:
     def _lines(self) -> list:
         return [*self.passing_lines, *self.failing_lines, *self.unscored_lines]
 
-    def iter_rows(self):
-        """Every row in ranking order (passing, failing, unscored), built one at a time: with
-        `lines_only` the ranking query is read in chunks, so the exports stream."""
-        if not self.lines_only:
-            yield from self.rows
-            return
-        lines = {line.pk: line for line in self._lines()}
-        queryset = ranked_applications(self.call, self.criteria).iterator(chunk_size=500)
-        for row in _rows(self.call, self.criteria, queryset):
-            line = lines.get(row.pk)
-            if line is not None:  # else it entered the ranking after the line was drawn
-                yield _carry(line, row)
+    def in_order(self) -> list:
+        """Every entry in ranking order: passing, failing, then unscored."""
+        return self._lines()
 
     @property
     def budget(self) -> Decimal:
@@ -675,15 +668,17 @@ def url_patterns(slug: str) -> tuple[str, str, str]:
     )
 
 
-def ranking_for(call: Call, *, lines_only: bool = False) -> Ranking:
+def ranking_for(call: Call, *, lines_only: bool = False, figures: bool = False) -> Ranking:
     """Rank the call and draw its funding line. Two queries: the criteria and the ranking.
 
     `lines_only` (the default ranking page): the ranking query reads only what the order and the
     funding line need (amounts, totals, decisions), and the rows the page shows are built with
-    one more query, for those applications only."""
+    one more query, for those applications only. `figures` (the exports): lines that carry every
+    figure an export shows, from the one ranking query."""
     criteria = active_criteria(call)
+    lines_only = lines_only or figures
     ranking = Ranking(call=call, criteria=criteria, lines_only=lines_only)
-    entries = _lines(call, criteria) if lines_only else _rows(call, criteria)
+    entries = _lines(call, criteria, figures=figures) if lines_only else _rows(call, criteria)
     for entry in entries:
         if not entry.scored:
             ranking.unscored_lines.append(entry)
@@ -710,35 +705,51 @@ def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = Non
         )
 
 
-def _lines(call: Call, criteria: list[Criterion]):
+# What the exports show of each criterion, in their order (`ranking_for(figures=True)`).
+EXPORT_FIGURES = ("applies", "final", "mean", "median", "min", "max", "disagree")
+
+
+def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
+    """A `_Line` per ranked application, in ranking order. `figures`: from the full scores (the
+    exports), each line also carries the EXPORT_FIGURES of every criterion and what the lists
+    show (reference, title, organisation, review count); read in chunks, with each distinct
+    value kept once, so a large call's export stays small in memory."""
     shared = _Shared(call, criteria)
+    applications = Application.objects.filter(status__in=RANKED_STATUSES)
+    columns = [
+        # in the order `_Line` reads them
+        "pk",
+        "passes",
+        "total",
+        "meets_overall",
+        "submitted_at",
+        "name",
+        "decision__outcome",
+        "requested_amount",
+        "grant_proposal__amount",
+        "decision__granted_amount",
+        "decision__published_at",
+        *[score_field(c, "final") for c in criteria],
+        *[score_field(c, "meets") for c in criteria],
+    ]
+    if figures:
+        columns += ["reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
+        columns += [score_field(c, name) for c in criteria for name in EXPORT_FIGURES]
     queryset = (
-        in_ranking_order(
-            scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria, lean=True), criteria
-        )
-        .annotate(
-            name=Coalesce(NullIf("reference", Value("")), "title"),
-        )
-        .values_list(
-            # in the order `_Line` reads them
-            "pk",
-            "passes",
-            "total",
-            "meets_overall",
-            "submitted_at",
-            "name",
-            "decision__outcome",
-            "requested_amount",
-            "grant_proposal__amount",
-            "decision__granted_amount",
-            "decision__published_at",
-            *[score_field(c, "final") for c in criteria],
-            *[score_field(c, "meets") for c in criteria],
-        )
+        in_ranking_order(scored(applications, call, criteria, lean=not figures), criteria)
+        .annotate(name=Coalesce(NullIf("reference", Value("")), "title"))
+        .values_list(*columns)
     )
-    n = len(criteria)
-    for values in queryset:
-        yield _Line(shared, values[:11], values[11 : 11 + n], values[11 + n :])
+    n, width, seen = len(criteria), len(EXPORT_FIGURES), {}
+    for values in queryset.iterator(chunk_size=2000) if figures else queryset:
+        line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
+        if figures:
+            rest = values[11 + 2 * n :]
+            line.reference, line.title, line.organisation, line.review_count, missing = rest[:5]
+            line.reviews_missing = bool(missing)
+            kept = tuple(seen.setdefault(value, value) for value in rest[5:])
+            line.figures = tuple(kept[i : i + width] for i in range(0, len(kept), width))
+        yield line
 
 
 def _complete(ranking: Ranking, lines: list[_Line]) -> None:

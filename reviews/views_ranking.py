@@ -26,7 +26,7 @@ from portal import audit
 from . import decisions
 from .forms_decisions import DecisionForm, EmailTemplateForm, GrantForm
 from .models import Decision, DecisionEmailTemplate
-from .ranking import RANKED_STATUSES, Row, propose_grant, ranking_for
+from .ranking import RANKED_STATUSES, Funding, Row, propose_grant, ranking_for
 from .scoring import one_decimal
 from .views_manage import CallManagerMixin
 
@@ -89,7 +89,8 @@ class GrantView(ManagedCallMixin, View):
 
 def export_rows(ranking):
     """The rows of the score exports: one header and one line per application, the same
-    figures as the ranking page (all from `scoring.scored`)."""
+    figures as the ranking page (all from `scoring.scored`), from `ranking_for(figures=True)`.
+    Each distinct figure is formatted once: a large call repeats the same few."""
     header = [
         _("Rank"),
         _("Reference"),
@@ -115,37 +116,45 @@ def export_rows(ranking):
     ]
     yield header
     labels = {value: str(label) for value, label in Decision.Outcome.choices}
+    funding = {value: str(label) for value, label in Funding.LABELS.items()}
     not_applicable, yes, no = _("not applicable"), _("yes"), _("no")
-    for row in ranking.iter_rows():
-        app = row.application
-        line = [row.position or "", app.reference or "", app.lead_organisation.name, app.title]
-        for score in row.criteria:
-            if not score.applies:
-                line += [not_applicable, "", "", "", "", ""]
+    number = _Numbers()
+    required = ranking.call.reviews_required
+    for line in ranking.in_order():
+        cells = [line.position or "", line.reference or "", line.organisation, line.title]
+        for applies, final, mean, median, low, high, disagree in line.figures:
+            if not applies:
+                cells += [not_applicable, "", "", "", "", ""]
                 continue
-            line += [
-                _number(score.final),
-                _number(score.mean),
-                _number(score.median),
-                _number(score.minimum),
-                _number(score.maximum),
-                yes if score.disagreement else no,
-            ]
-        line += [
-            _number(one_decimal(row.total)),
-            yes if row.passes else no,
-            app.review_count,
-            ranking.call.reviews_required,
-            _number(row.requested),
-            _number(row.granted),
-            _number(row.running_total),
-            row.funding_label,
-            _number(row.counted),
-            labels.get(row.proposed_outcome, ""),
-            labels.get(row.outcome, ""),
-            row.tie_break or "",
+            cells += [number(final), number(mean), number(median), number(low), number(high), yes if disagree else no]
+        cells += [
+            number(one_decimal(line.total)),
+            yes if line.passes else no,
+            line.review_count,
+            required,
+            number(line.requested),
+            number(line.granted),
+            number(line.running_total),
+            funding[line.funding],
+            number(line.counted),
+            labels.get(line.proposed_outcome, ""),
+            labels.get(line.outcome, ""),
+            line.tie_break or "",
         ]
-        yield line
+        yield cells
+
+
+class _Numbers(dict):
+    """`_number`, remembered per value."""
+
+    def __call__(self, value):
+        if value is None:
+            return ""
+        try:
+            return self[value]
+        except KeyError:
+            result = self[value] = _number(value)
+            return result
 
 
 def export_budget(ranking):
@@ -206,7 +215,7 @@ class _Echo:
 
 class ExportCsvView(ManagedCallMixin, View):
     def get(self, request, slug):
-        ranking = ranking_for(self.call, lines_only=True)  # the rows are streamed from the query
+        ranking = ranking_for(self.call, figures=True)
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="csv")
         delimiter, decimal_sep = csv_style(get_language())
         writer = csv.writer(_Echo(), delimiter=delimiter)
@@ -221,64 +230,57 @@ def _with_bom(lines):
     yield from lines
 
 
+# A spreadsheet reads a text that starts with one of these as a formula (CSV injection): the
+# export writes such a text with a leading apostrophe, which spreadsheets show as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value, decimal_sep: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return str(value).replace(".", decimal_sep)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
 
 
 def _xlsx_sheet(workbook, title, lines, formats=()):
     """A sheet with a bold, frozen header row, an autofilter over every row and the columns'
-    number formats (Excel shows them with the reader's own separators)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.freeze_panes = "A2"  # before any row: the sheet view is written first
-    bold = Font(bold=True)
+    number formats (Excel shows them with the reader's own separators). Texts are always
+    written as texts, never as formulas or links."""
+    sheet = workbook.add_worksheet(title[:31])
+    sheet.freeze_panes(1, 0)
+    bold = workbook.add_format({"bold": True})
     rows = width = 0
     for index, line in enumerate(lines):
         if index == 0:
             width = len(line)
-            for column in range(1, width + 1):
-                sheet.column_dimensions[get_column_letter(column)].width = 18
-            cells = []
-            for value in line:
-                cell = WriteOnlyCell(sheet, value=str(value))
-                cell.font = bold
-                cells.append(cell)
-            sheet.append(cells)
-        else:
-            cells = []
-            for column, value in enumerate(line):
-                if isinstance(value, Decimal):
-                    value = float(value)
-                cell = WriteOnlyCell(sheet, value=value)
+            for column in range(width):
                 number_format = formats[column] if column < len(formats) else None
-                if number_format and isinstance(value, (int, float)):
-                    cell.number_format = number_format
-                cells.append(cell)
-            sheet.append(cells)
+                style = workbook.add_format({"num_format": number_format}) if number_format else None
+                sheet.set_column(column, column, 18, style)  # numbers take their column's format
+            sheet.write_row(0, 0, [str(value) for value in line], bold)
+        else:
+            sheet.write_row(index, 0, [float(value) if isinstance(value, Decimal) else value for value in line])
         rows += 1
     if width:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{max(rows, 1)}"
+        sheet.autofilter(0, 0, max(rows - 1, 0), width - 1)
     return sheet
 
 
 class ExportXlsxView(ManagedCallMixin, View):
     def get(self, request, slug):
-        from openpyxl import Workbook
+        import xlsxwriter
 
-        ranking = ranking_for(self.call, lines_only=True)  # the rows are streamed from the query
+        ranking = ranking_for(self.call, figures=True)
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="xlsx")
-        workbook = Workbook(write_only=True)
-        _xlsx_sheet(workbook, _("Scores"), export_rows(ranking), export_formats(ranking))
-        _xlsx_sheet(workbook, _("Budget"), export_budget(ranking), [None, AMOUNT_FORMAT])
         spool = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-        workbook.save(spool)
+        # constant_memory: each row goes to a temporary file as it is written.
+        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        with xlsxwriter.Workbook(spool, options) as workbook:
+            _xlsx_sheet(workbook, _("Scores"), export_rows(ranking), export_formats(ranking))
+            _xlsx_sheet(workbook, _("Budget"), export_budget(ranking), [None, AMOUNT_FORMAT])
         spool.seek(0)
         return FileResponse(
             spool,

@@ -93,3 +93,25 @@ def test_the_xlsx_has_a_frozen_header_an_autofilter_and_number_formats(client, c
     score = header.index("Relevantie: score") + 1
     assert scores.cell(row=2, column=score).number_format == "0.0##"
     assert "rangschikking.xlsx" in response["Content-Disposition"]
+
+
+def test_a_title_that_looks_like_a_formula_stays_text_in_both_exports(client, call):
+    """An applicant's title is theirs to write: opened in a spreadsheet it must never run as a
+    formula (CSV injection)."""
+    from openpyxl import load_workbook
+
+    from applications.models import Application
+
+    Application.objects.filter(call=call, title="A").update(title='=HYPERLINK("http://example.org","klik")')
+
+    header, rows = _as_excel_reads(_get(client, call, "ranking:export_csv", "nl"), ";", ",")
+    titles = {row["Titel"] for row in rows}
+    assert "'=HYPERLINK(\"http://example.org\",\"klik\")" in titles  # shown as text by spreadsheets
+    assert not any(title.startswith("=") for title in titles)
+
+    response = _get(client, call, "ranking:export_xlsx", "nl")
+    scores = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Scores"]
+    column = [cell.value for cell in scores[1]].index("Titel") + 1
+    cells = [scores.cell(row=row, column=column) for row in (2, 3)]
+    formula = next(cell for cell in cells if "HYPERLINK" in str(cell.value))
+    assert formula.data_type == "s" and formula.value == '=HYPERLINK("http://example.org","klik")'
