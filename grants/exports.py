@@ -2,17 +2,15 @@
 file (pain.001.001.03) made by `sepaxml` and validated against its bundled schema before it
 leaves the portal. The control sum of the file is the sum of the batch's orders."""
 
-import csv
-import io
 from datetime import date
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views import View
-from openpyxl import Workbook
 
 from portal import audit
+from portal.spreadsheets import csv_response, xlsx_response
 
 from .models import PaymentBatch
 from .views import ManagedCallMixin
@@ -80,24 +78,15 @@ def sepa_xml(batch: PaymentBatch, *, execution_date: date | None = None, validat
 class BatchExportView(ManagedCallMixin, View):
     def get(self, request, slug, batch, fmt):
         batch = get_object_or_404(PaymentBatch, pk=batch, call=self.call)
+        filename = f"payments-{batch.pk}.{fmt}"
         if fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=";")
-            writer.writerows(batch_rows(batch))
-            body, content_type = "\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8"
+            response = csv_response(batch_rows(batch), filename)
         elif fmt == "xlsx":
-            workbook = Workbook(write_only=True)
-            sheet = workbook.create_sheet("payments")
-            for row in batch_rows(batch):
-                sheet.append(row)
-            out = io.BytesIO()
-            workbook.save(out)
-            body, content_type = out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            response = xlsx_response(filename, [("payments", batch_rows(batch), ())])
         elif fmt == "xml":
-            body, content_type = sepa_xml(batch), "application/xml"
+            response = HttpResponse(sepa_xml(batch), content_type="application/xml")
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
         else:
             raise Http404
         audit.record(batch, "payment_batch_exported", by=request.user, call_id=self.call.pk, format=fmt)
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="payments-{batch.pk}.{fmt}"'
         return response

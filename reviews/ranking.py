@@ -172,6 +172,16 @@ class _Standing:
         return "" if self.outcome is None else str(Decision.Outcome(self.outcome).label)
 
     @property
+    def can_change_grant(self) -> bool:
+        """A what-if amount makes sense until a decision is recorded."""
+        return self.outcome is None
+
+    @property
+    def grant_label(self) -> str:
+        """The label of the what-if amount field (its words translated once per page)."""
+        return self.url_patterns[2] % {"reference": self.reference}
+
+    @property
     def grant_url(self) -> str:
         return self._url(0)
 
@@ -238,6 +248,7 @@ class _Line(_Standing):
         "running_total",
         "tie_break",
         "figures",
+        "has_proposal",
     )
 
     def __init__(self, shared: _Shared, values: tuple, finals: tuple, meets: tuple):
@@ -256,7 +267,7 @@ class _Line(_Standing):
             published,
         ) = values
         self.passes, self.meets_overall, self.published = bool(passes), bool(meets_overall), published is not None
-        self.requested = requested or ZERO
+        self.requested, self.has_proposal = requested or ZERO, proposed is not None
         if self.outcome == Decision.Outcome.AWARD:
             self.granted = decided or ZERO
         else:
@@ -280,6 +291,28 @@ class _Line(_Standing):
             (c, final)
             for c, final, meets in zip(self.shared.criteria, self.finals, self.meets, strict=True)
             if not meets
+        ]
+
+    @property
+    def criteria(self) -> list[CriterionScore]:
+        """The per-criterion figures, as a row gives them (lines read with `figures` only)."""
+        return [
+            CriterionScore(
+                criterion=criterion,
+                applies=bool(applies),
+                final=final,
+                mean=mean,
+                median=median,
+                minimum=low,
+                maximum=high,
+                count=count or 0,
+                consensus=consensus,
+                disagreement=bool(disagree),
+                meets_threshold=bool(meets),
+            )
+            for criterion, (applies, final, mean, median, low, high, disagree, count, consensus), meets in zip(
+                self.shared.criteria, self.figures, self.meets, strict=True
+            )
         ]
 
 
@@ -338,9 +371,8 @@ class Row(_Standing):
         return self.application.review_count
 
     @property
-    def grant_label(self) -> str:
-        """The label of the what-if amount field (its words translated once per page)."""
-        return self.url_patterns[2] % {"reference": self.application.reference}
+    def has_proposal(self) -> bool:
+        return self.proposal is not None
 
     @property
     def published(self) -> bool:
@@ -397,11 +429,6 @@ class Row(_Standing):
     @property
     def reviews_missing(self) -> bool:
         return bool(self.application.reviews_missing)
-
-    @property
-    def can_change_grant(self) -> bool:
-        """A what-if amount makes sense until a decision is recorded."""
-        return self.decision is None
 
     def missed_thresholds(self) -> list[tuple[Criterion, Decimal | None]]:
         """The criteria whose threshold this application misses, with its final score on each."""
@@ -482,6 +509,7 @@ class Ranking:
     # `lines_only`: passing/failing/unscored hold `_Line`s (amounts only), and the `*_shown`
     # lists and `awards_outside` build their `Row`s with one more query, for those rows only.
     lines_only: bool = False
+    figures: bool = False  # the lines carry every figure (`ranking_for(figures=True)`): no rows needed
     _shown_rows: dict | None = None
     _all_rows: dict | None = None
     _reserve_lines: list | None = None
@@ -550,7 +578,7 @@ class Ranking:
     @property
     def awards_outside(self) -> list[Row]:
         """Awards recorded for applications that do not pass or have no score."""
-        return self._as_rows(self._awards_outside())
+        return self._as_rows(self._awards_outside(), lines_will_do=False)  # the motivation is shown
 
     def _awards_outside(self) -> list:
         return [row for row in [*self.failing_lines, *self.unscored_lines] if row.awarded]
@@ -602,13 +630,15 @@ class Ranking:
             )
         return entries
 
-    def _as_rows(self, entries: list) -> list[Row]:
-        """The `Row`s of `entries` (already rows unless `lines_only`): the page's passing table
-        and the awards outside it are built with one query, any other list with one more."""
-        if not self.lines_only:
+    def _as_rows(self, entries: list, *, lines_will_do: bool = True) -> list[Row]:
+        """The `Row`s of `entries` (already rows unless `lines_only`; lines read with `figures`
+        answer like rows): the page's passing table and the awards outside it are built with one
+        query, any other list with one more."""
+        if not self.lines_only or (self.figures and lines_will_do):
             return entries
         if self._shown_rows is None:
-            self._shown_rows = _rows_for(self, [*self._passing_shown(), *self._awards_outside()])
+            table = [] if self.figures else self._passing_shown()
+            self._shown_rows = _rows_for(self, [*table, *self._awards_outside()])
         missing = [line for line in entries if line.pk not in self._shown_rows]
         if missing:
             self._shown_rows.update(_rows_for(self, missing))
@@ -677,7 +707,7 @@ def ranking_for(call: Call, *, lines_only: bool = False, figures: bool = False) 
     figure an export shows, from the one ranking query."""
     criteria = active_criteria(call)
     lines_only = lines_only or figures
-    ranking = Ranking(call=call, criteria=criteria, lines_only=lines_only)
+    ranking = Ranking(call=call, criteria=criteria, lines_only=lines_only, figures=figures)
     entries = _lines(call, criteria, figures=figures) if lines_only else _rows(call, criteria)
     for entry in entries:
         if not entry.scored:
@@ -705,13 +735,14 @@ def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = Non
         )
 
 
-# What the exports show of each criterion, in their order (`ranking_for(figures=True)`).
-EXPORT_FIGURES = ("applies", "final", "mean", "median", "min", "max", "disagree")
+# What a line read with `figures` keeps of each criterion, in this order: the exports show the
+# first seven, `_Line.criteria` (the page with ?all=1) all of them.
+LINE_FIGURES = ("applies", "final", "mean", "median", "min", "max", "disagree", "count", "consensus")
 
 
 def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
     """A `_Line` per ranked application, in ranking order. `figures`: from the full scores (the
-    exports), each line also carries the EXPORT_FIGURES of every criterion and what the lists
+    exports), each line also carries the LINE_FIGURES of every criterion and what the lists
     show (reference, title, organisation, review count); read in chunks, with each distinct
     value kept once, so a large call's export stays small in memory."""
     shared = _Shared(call, criteria)
@@ -734,13 +765,13 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
     ]
     if figures:
         columns += ["reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
-        columns += [score_field(c, name) for c in criteria for name in EXPORT_FIGURES]
+        columns += [score_field(c, name) for c in criteria for name in LINE_FIGURES]
     queryset = (
         in_ranking_order(scored(applications, call, criteria, lean=not figures), criteria)
         .annotate(name=Coalesce(NullIf("reference", Value("")), "title"))
         .values_list(*columns)
     )
-    n, width, seen = len(criteria), len(EXPORT_FIGURES), {}
+    n, width, seen = len(criteria), len(LINE_FIGURES), {}
     for values in queryset.iterator(chunk_size=2000) if figures else queryset:
         line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
         if figures:
@@ -777,6 +808,8 @@ def _complete(ranking: Ranking, lines: list[_Line]) -> None:
 def _rows_for(ranking: Ranking, lines: list[_Line]) -> dict[int, Row]:
     """The rows of `lines` (one query), carrying what the funding line computed for them."""
     wanted = {line.pk: line for line in lines}
+    if not wanted:
+        return {}
     queryset = ranked_applications(ranking.call, ranking.criteria, only=wanted)
     return {row.pk: _carry(wanted[row.pk], row) for row in _rows(ranking.call, ranking.criteria, queryset)}
 

@@ -2,19 +2,18 @@
 Flemish subsidy register's quarterly publication. Only organisations appear: no natural
 person's name or e-mail address is ever read here."""
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
 from applications.models import Status
 from calls.models import Call
+from portal.spreadsheets import csv_response
 
 from .models import Decision
 
@@ -101,11 +100,6 @@ class FundedListView(ListView):
         return context
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def register_amount(value) -> str:
     """45000.5 → "45000,50": the decimal comma Belgian spreadsheets expect with ';'."""
     return f"{value:.2f}".replace(".", ",")
@@ -132,13 +126,5 @@ def register_rows(awards):
 
 class FundedCsvView(View):
     def get(self, request):
-        writer = csv.writer(_Echo(), delimiter=";")
-        lines = (writer.writerow(row) for row in register_rows(funded_projects().iterator(chunk_size=500)))
-
-        def with_bom():
-            yield "\ufeff"
-            yield from lines
-
-        response = StreamingHttpResponse(with_bom(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="gesubsidieerde-projecten.csv"'
-        return response
+        rows = register_rows(funded_projects().iterator(chunk_size=500))
+        return csv_response(rows, "gesubsidieerde-projecten.csv")

@@ -2,13 +2,11 @@
 amounts, the exports of the scores, recording and publishing decisions, and the decision
 e-mails. Every page needs `calls.manage_call` on the call (else 404)."""
 
-import csv
-import tempfile
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,6 +20,7 @@ from django.views.generic import TemplateView
 from applications.models import Application
 from applications.workflow import TransitionError
 from portal import audit
+from portal.spreadsheets import csv_response, xlsx_response
 
 from . import decisions
 from .forms_decisions import DecisionForm, EmailTemplateForm, GrantForm
@@ -51,7 +50,8 @@ class RankingView(ManagedCallMixin, TemplateView):
 
     def get_context_data(self, grant_forms=None, **kwargs):
         show_all = self.request.GET.get("all") == "1"
-        ranking = ranking_for(self.call, lines_only=not show_all)
+        # ?all=1 shows every application: one query reads every figure (as the exports do).
+        ranking = ranking_for(self.call, lines_only=True, figures=show_all)
         ranking.show_all = show_all
         return super().get_context_data(ranking=ranking, grant_forms=grant_forms or {}, **kwargs)
 
@@ -122,7 +122,7 @@ def export_rows(ranking):
     required = ranking.call.reviews_required
     for line in ranking.in_order():
         cells = [line.position or "", line.reference or "", line.organisation, line.title]
-        for applies, final, mean, median, low, high, disagree in line.figures:
+        for applies, final, mean, median, low, high, disagree, *_rest in line.figures:
             if not applies:
                 cells += [not_applicable, "", "", "", "", ""]
                 continue
@@ -208,85 +208,26 @@ def export_filename(call, extension: str) -> str:
     return f"{call.slug}-{slugify(_('Ranking'))}.{extension}"
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 class ExportCsvView(ManagedCallMixin, View):
     def get(self, request, slug):
         ranking = ranking_for(self.call, figures=True)
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="csv")
         delimiter, decimal_sep = csv_style(get_language())
-        writer = csv.writer(_Echo(), delimiter=delimiter)
-        lines = (writer.writerow([_cell(value, decimal_sep) for value in line]) for line in export_rows(ranking))
-        response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{export_filename(self.call, "csv")}"'
-        return response
-
-
-def _with_bom(lines):
-    yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
-    yield from lines
-
-
-# A spreadsheet reads a text that starts with one of these as a formula (CSV injection): the
-# export writes such a text with a leading apostrophe, which spreadsheets show as plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value, decimal_sep: str = ".") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return str(value).replace(".", decimal_sep)
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    return str(value)
-
-
-def _xlsx_sheet(workbook, title, lines, formats=()):
-    """A sheet with a bold, frozen header row, an autofilter over every row and the columns'
-    number formats (Excel shows them with the reader's own separators). Texts are always
-    written as texts, never as formulas or links."""
-    sheet = workbook.add_worksheet(title[:31])
-    sheet.freeze_panes(1, 0)
-    bold = workbook.add_format({"bold": True})
-    rows = width = 0
-    for index, line in enumerate(lines):
-        if index == 0:
-            width = len(line)
-            for column in range(width):
-                number_format = formats[column] if column < len(formats) else None
-                style = workbook.add_format({"num_format": number_format}) if number_format else None
-                sheet.set_column(column, column, 18, style)  # numbers take their column's format
-            sheet.write_row(0, 0, [str(value) for value in line], bold)
-        else:
-            sheet.write_row(index, 0, [float(value) if isinstance(value, Decimal) else value for value in line])
-        rows += 1
-    if width:
-        sheet.autofilter(0, 0, max(rows - 1, 0), width - 1)
-    return sheet
+        return csv_response(
+            export_rows(ranking), export_filename(self.call, "csv"), delimiter=delimiter, decimal_sep=decimal_sep
+        )
 
 
 class ExportXlsxView(ManagedCallMixin, View):
     def get(self, request, slug):
-        import xlsxwriter
-
         ranking = ranking_for(self.call, figures=True)
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="xlsx")
-        spool = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-        # constant_memory: each row goes to a temporary file as it is written.
-        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-        with xlsxwriter.Workbook(spool, options) as workbook:
-            _xlsx_sheet(workbook, _("Scores"), export_rows(ranking), export_formats(ranking))
-            _xlsx_sheet(workbook, _("Budget"), export_budget(ranking), [None, AMOUNT_FORMAT])
-        spool.seek(0)
-        return FileResponse(
-            spool,
-            as_attachment=True,
-            filename=export_filename(self.call, "xlsx"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return xlsx_response(
+            export_filename(self.call, "xlsx"),
+            [
+                (_("Scores"), export_rows(ranking), export_formats(ranking)),
+                (_("Budget"), export_budget(ranking), [None, AMOUNT_FORMAT]),
+            ],
         )
 
 

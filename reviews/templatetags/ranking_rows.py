@@ -136,7 +136,7 @@ def _scores(page, row) -> str:
             item += f'<span class="text-body-secondary">{t["not_applicable"]}</span>'
         parts.append(item + "</li>")
     html = '<ul class="list-unstyled mb-0 ranking-scores">\n    ' + "".join(parts) + "\n    </ul>\n    "
-    if row.application.review_count:
+    if row.review_count:
         html += (
             f'<details class="ranking-spread small">\n      <summary>{t["spread"]}</summary>\n'
             f'      <ul class="list-unstyled mb-0">{"".join(spread)}</ul>\n    </details>'
@@ -147,7 +147,7 @@ def _scores(page, row) -> str:
 def _grant(page, row, pk, reference) -> str:
     if not row.can_change_grant:
         return f'<span class="text-nowrap">{page.money(row.granted)}</span>'
-    t, form = page.t, page.grant_forms.get(row.application.pk)
+    t, form = page.t, page.grant_forms.get(row.pk)
     url = escape(row.grant_url)
     errors = bool(form is not None and form.errors)
     if form is not None:
@@ -170,7 +170,7 @@ def _grant(page, row, pk, reference) -> str:
     if errors:
         messages = "".join(" ".join(escape(e) for e in errs) for errs in form.errors.values())
         html += f'      <div class="invalid-feedback d-block" id="grant-{pk}-error">{messages}</div>\n'
-    if row.proposal:
+    if row.has_proposal:
         html += f'      <div class="small text-body-secondary">{t["what_if"]}</div>\n'
     return html + "    </form>\n    "
 
@@ -192,9 +192,9 @@ def _funding(page, row) -> str:
 
 
 def passing_row(page, row) -> str:
-    t, app = page.t, row.application
-    pk, reference = escape(app.pk), escape(app.reference)
-    name, title = escape(app.lead_organisation.name), escape(app.title)
+    t = page.t
+    pk, reference = escape(row.pk), escape(row.reference)
+    name, title = escape(row.organisation), escape(row.title)
     funding = escape(row.funding)
     tie = escape(row.tie_break) if row.tie_break else ""
     rank = escape(row.position if row.position is not None else "")

@@ -106,7 +106,7 @@ def test_a_title_that_looks_like_a_formula_stays_text_in_both_exports(client, ca
 
     header, rows = _as_excel_reads(_get(client, call, "ranking:export_csv", "nl"), ";", ",")
     titles = {row["Titel"] for row in rows}
-    assert "'=HYPERLINK(\"http://example.org\",\"klik\")" in titles  # shown as text by spreadsheets
+    assert '\'=HYPERLINK("http://example.org","klik")' in titles  # shown as text by spreadsheets
     assert not any(title.startswith("=") for title in titles)
 
     response = _get(client, call, "ranking:export_xlsx", "nl")

@@ -73,3 +73,45 @@ def test_the_csv_export_is_streamed_row_by_row(client):
     assert response.streaming
     lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
     assert len(lines) == 7 and "P0" in lines[1] and "P5" in lines[6]
+
+
+def test_every_row_of_the_full_page_reads_as_it_does_from_the_applications(client):
+    """?all=1 and the exports read one query of lines; each passing row of the page must be the
+    markup a row built from the application gives: scores, consensus, criteria that do not
+    apply, what-if amounts and decisions included."""
+    from calls.tests.factories import ObjectiveFactory
+    from reviews.decisions import decide
+    from reviews.ranking import propose_grant
+    from reviews.templatetags.ranking_rows import _Page, failing_row, passing_row
+
+    from .ranking_data import consensus
+
+    call = closed_call(total_budget=D("120000"), reviews_required=2)
+    objective = ObjectiveFactory(call=call, number=1)
+    first = criterion(call, 1, threshold="2.5")
+    only_for_objective = criterion(call, 1, objective=objective)
+    manager = manager_of(call)
+    apps = []
+    for i, (one, two) in enumerate([("5", "4"), ("4.5", "1"), ("4", "4.5"), ("3.5", "3"), ("2", "2"), ("3", "5")]):
+        app = application(call, title=f"P{i}", requested=50000, objectives=[objective] if i % 2 else [])
+        review(app, {first: one, only_for_objective: two})
+        review(app, {first: "4", only_for_objective: "4"})
+        apps.append(app)
+    consensus(apps[3], first, "4.25")
+    propose_grant(apps[2], amount=D("20000"), by=manager)
+    decide(apps[0], outcome="award", granted_amount=D("45000"), motivation="Sterk.", by=manager)
+    decide(apps[4], outcome="reject", motivation="Zwak.", by=manager)
+
+    full, lines = ranking_for(call), ranking_for(call, figures=True)
+    context = {"ranking": full, "call": call, "csrf_token": "token"}
+    by_pk = {row.pk: row for row in full.rows}
+    assert {line.pk for line in lines.in_order()} == set(by_pk)
+    for line in lines.passing_lines:
+        assert passing_row(_Page(context), line) == passing_row(_Page(context), by_pk[line.pk])
+    for line in lines.failing_lines:
+        assert line.organisation and failing_row(_Page(context), line) == failing_row(_Page(context), by_pk[line.pk])
+
+    client.force_login(manager)
+    page = client.get(reverse("ranking:ranking", args=[call.slug]) + "?all=1").content.decode()
+    for app in apps:
+        assert f'id="row-{app.pk}"' in page
