@@ -21,14 +21,21 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def csv_cell(value, decimal_sep: str = ".") -> str:
-    """A value as a CSV field: decimals with `decimal_sep`, texts safe from formulas."""
+    """A value as a CSV field: None empty, decimals with `decimal_sep`, texts safe from
+    formulas. (It runs for every cell of a large export: the common types are tried first.)"""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value[:1] in _FORMULA_FIRST else value
     if value is None:
         return ""
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         return str(value).replace(".", decimal_sep)
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return csv_cell(str(value))
     return str(value)
+
+
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 class _Echo:
@@ -80,7 +87,7 @@ def _sheet(workbook, title: str, rows, formats) -> None:
                 sheet.set_column(column, column, 18, style)  # numbers take their column's format
             sheet.write_row(0, 0, [str(value) for value in row], bold)
         else:
-            sheet.write_row(index, 0, [float(value) if isinstance(value, Decimal) else value for value in row])
+            sheet.write_row(index, 0, row)  # None: an empty cell; decimals as numbers
         count += 1
     if width:
         sheet.autofilter(0, 0, max(count - 1, 0), width - 1)

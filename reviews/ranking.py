@@ -40,7 +40,7 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
@@ -310,8 +310,8 @@ class _Line(_Standing):
                 disagreement=bool(disagree),
                 meets_threshold=bool(meets),
             )
-            for criterion, (applies, final, mean, median, low, high, disagree, count, consensus), meets in zip(
-                self.shared.criteria, self.figures, self.meets, strict=True
+            for criterion, final, (applies, mean, median, low, high, disagree, count, consensus), meets in zip(
+                self.shared.criteria, self.finals, self.figures, self.meets, strict=True
             )
         ]
 
@@ -735,9 +735,9 @@ def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = Non
         )
 
 
-# What a line read with `figures` keeps of each criterion, in this order: the exports show the
-# first seven, `_Line.criteria` (the page with ?all=1) all of them.
-LINE_FIGURES = ("applies", "final", "mean", "median", "min", "max", "disagree", "count", "consensus")
+# What a line read with `figures` keeps of each criterion besides its final score (`finals`), in
+# this order: the exports show the first six, `_Line.criteria` (the page with ?all=1) all of them.
+LINE_FIGURES = ("applies", "mean", "median", "min", "max", "disagree", "count", "consensus")
 
 
 def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
@@ -772,15 +772,33 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
         .values_list(*columns)
     )
     n, width, seen = len(criteria), len(LINE_FIGURES), {}
-    for values in queryset.iterator(chunk_size=2000) if figures else queryset:
+    for values in _tuples(queryset) if figures else queryset:
         line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
         if figures:
             rest = values[11 + 2 * n :]
             line.reference, line.title, line.organisation, line.review_count, missing = rest[:5]
             line.reviews_missing = bool(missing)
-            kept = tuple(seen.setdefault(value, value) for value in rest[5:])
-            line.figures = tuple(kept[i : i + width] for i in range(0, len(kept), width))
+            # Each distinct score once (equal decimals format alike; only decimals: True == 1).
+            kept = [seen.setdefault(value, value) if type(value) is Decimal else value for value in rest[5:]]
+            line.figures = tuple(tuple(kept[i : i + width]) for i in range(0, len(kept), width))
         yield line
+
+
+def _tuples(queryset: QuerySet, chunk_size: int = 2000):
+    """The rows of a `values_list` queryset, read in chunks from a server-side cursor on
+    PostgreSQL. There psycopg2 already gives every value the Python type Django would (Decimal,
+    bool, int, aware datetime), so the rows are used as they come instead of through Django's
+    per-value converters, which only copied them (a tenth of a large export's time). Other
+    databases go through Django."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        yield from queryset.iterator(chunk_size=chunk_size)
+        return
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(using=queryset.db), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
 
 
 def _complete(ranking: Ranking, lines: list[_Line]) -> None:

@@ -121,10 +121,10 @@ def export_rows(ranking):
     number = _Numbers()
     required = ranking.call.reviews_required
     for line in ranking.in_order():
-        cells = [line.position or "", line.reference or "", line.organisation, line.title]
-        for applies, final, mean, median, low, high, disagree, *_rest in line.figures:
+        cells = [line.position, line.reference, line.organisation, line.title]
+        for final, (applies, mean, median, low, high, disagree, *_rest) in zip(line.finals, line.figures, strict=True):
             if not applies:
-                cells += [not_applicable, "", "", "", "", ""]
+                cells += [not_applicable, None, None, None, None, None]
                 continue
             cells += [number(final), number(mean), number(median), number(low), number(high), yes if disagree else no]
         cells += [
@@ -145,11 +145,11 @@ def export_rows(ranking):
 
 
 class _Numbers(dict):
-    """`_number`, remembered per value."""
+    """`_number`, remembered per value (None stays None: an empty cell)."""
 
     def __call__(self, value):
         if value is None:
-            return ""
+            return None
         try:
             return self[value]
         except KeyError:
