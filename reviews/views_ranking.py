@@ -87,10 +87,11 @@ class GrantView(ManagedCallMixin, View):
         return TemplateResponse(request, template, context, status=status)
 
 
-def export_rows(ranking):
+def export_rows(ranking, *, as_float: bool = False):
     """The rows of the score exports: one header and one line per application, the same
     figures as the ranking page (all from `scoring.scored`), from `ranking_for(figures=True)`.
-    Each distinct figure is formatted once: a large call repeats the same few."""
+    Each distinct figure is formatted once: a large call repeats the same few. `as_float`: the
+    figures as the floats a spreadsheet stores (the XLSX), else as exact decimals."""
     header = [
         _("Rank"),
         _("Reference"),
@@ -118,7 +119,7 @@ def export_rows(ranking):
     labels = {value: str(label) for value, label in Decision.Outcome.choices}
     funding = {value: str(label) for value, label in Funding.LABELS.items()}
     not_applicable, yes, no = _("not applicable"), _("yes"), _("no")
-    number = _Numbers()
+    number = _Numbers(float if as_float else None)
     required = ranking.call.reviews_required
     for line in ranking.in_order():
         cells = [line.position, line.reference, line.organisation, line.title]
@@ -145,7 +146,11 @@ def export_rows(ranking):
 
 
 class _Numbers(dict):
-    """`_number`, remembered per value (None stays None: an empty cell)."""
+    """`_number` (then `convert`, if any), remembered per value (None stays None: an empty cell)."""
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
 
     def __call__(self, value):
         if value is None:
@@ -153,7 +158,8 @@ class _Numbers(dict):
         try:
             return self[value]
         except KeyError:
-            result = self[value] = _number(value)
+            result = _number(value)
+            result = self[value] = result if self.convert is None else self.convert(result)
             return result
 
 
@@ -225,7 +231,7 @@ class ExportXlsxView(ManagedCallMixin, View):
         return xlsx_response(
             export_filename(self.call, "xlsx"),
             [
-                (_("Scores"), export_rows(ranking), export_formats(ranking)),
+                (_("Scores"), export_rows(ranking, as_float=True), export_formats(ranking)),
                 (_("Budget"), export_budget(ranking), [None, AMOUNT_FORMAT]),
             ],
         )
