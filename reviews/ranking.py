@@ -596,6 +596,15 @@ class Ranking:
         return self._as_rows(self._passing_shown())
 
     @property
+    def passing_table(self) -> list:
+        """The passing table of the page. With `lines_only` its lines themselves, with every
+        score figure read for them alone (one query, no model instances); else the rows."""
+        entries = self._passing_shown()
+        if self.lines_only and not self.figures and any(line.figures is None for line in entries):
+            _complete(self, entries, figures=True)
+        return entries
+
+    @property
     def reserve_shown(self) -> list[Row]:
         return self._as_rows(self._cut(self._reserve()))
 
@@ -632,13 +641,11 @@ class Ranking:
 
     def _as_rows(self, entries: list, *, lines_will_do: bool = True) -> list[Row]:
         """The `Row`s of `entries` (already rows unless `lines_only`; lines read with `figures`
-        answer like rows): the page's passing table and the awards outside it are built with one
-        query, any other list with one more."""
+        answer like rows), built with one query for those not built yet."""
         if not self.lines_only or (self.figures and lines_will_do):
             return entries
         if self._shown_rows is None:
-            table = [] if self.figures else self._passing_shown()
-            self._shown_rows = _rows_for(self, [*table, *self._awards_outside()])
+            self._shown_rows = {}
         missing = [line for line in entries if line.pk not in self._shown_rows]
         if missing:
             self._shown_rows.update(_rows_for(self, missing))
@@ -801,17 +808,25 @@ def _tuples(queryset: QuerySet, chunk_size: int = 2000):
             yield from rows
 
 
-def _complete(ranking: Ranking, lines: list[_Line]) -> None:
-    """Read the organisation and the review count of `lines` (what the lists show besides the
-    funding line's own figures)."""
+def _complete(ranking: Ranking, lines: list[_Line], *, figures: bool = False) -> None:
+    """Read what a list shows of `lines` besides the funding line's own figures (reference,
+    title, organisation, review count), and with `figures` every score figure too, by one query
+    whose scores are computed for those applications alone."""
     wanted = {line.pk: line for line in lines}
-    queryset = scored(
-        Application.objects.filter(pk__in=list(wanted)), ranking.call, ranking.criteria, lean=True
-    ).values_list("pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing")
-    for pk, reference, title, organisation, review_count, reviews_missing in queryset:
-        line = wanted[pk]
-        line.reference, line.title, line.organisation = reference, title, organisation
-        line.review_count, line.reviews_missing = review_count, bool(reviews_missing)
+    if not wanted:
+        return
+    columns = ["pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
+    if figures:
+        columns += [score_field(c, name) for c in ranking.criteria for name in LINE_FIGURES]
+    applications = Application.objects.filter(pk__in=list(wanted))
+    width = len(LINE_FIGURES)
+    for values in scored(applications, ranking.call, ranking.criteria, lean=not figures).values_list(*columns):
+        line = wanted[values[0]]
+        line.reference, line.title, line.organisation, line.review_count, missing = values[1:6]
+        line.reviews_missing = bool(missing)
+        if figures:
+            rest = values[6:]
+            line.figures = tuple(rest[i : i + width] for i in range(0, len(rest), width))
     for line in lines:  # one that left the ranking meanwhile
         if line.organisation is None:
             line.reference, line.title, line.organisation, line.review_count, line.reviews_missing = (
@@ -821,6 +836,8 @@ def _complete(ranking: Ranking, lines: list[_Line]) -> None:
                 0,
                 False,
             )
+        if figures and line.figures is None:
+            line.figures = tuple((False, None, None, None, None, False, 0, None) for _c in ranking.criteria)
 
 
 def _rows_for(ranking: Ranking, lines: list[_Line]) -> dict[int, Row]:

@@ -89,20 +89,29 @@ def sql_figures(slug: str, repeat: int = REPEAT) -> dict:
 
 
 def export_memory(slug: str, fmt: str, email: str) -> dict:
-    """Time and peak memory (max RSS) of one export in a fresh process, as a worker serves it."""
+    """Time and peak memory of one export in a fresh process, as a worker serves it. The peak is
+    the process's own high-water mark (VmHWM, which starts afresh at exec): getrusage's
+    ru_maxrss would include the memory of the parent at fork time (this script's, which holds
+    the whole benchmark)."""
     code = f"""
 import resource, time, django
+def high_water():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 django.setup()
 from django.test import Client
 from django.contrib.auth import get_user_model
 client = Client(HTTP_HOST="127.0.0.1")
 client.force_login(get_user_model().objects.get(email={email!r}))
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = high_water()
 start = time.perf_counter()
 response = client.get("/manage/calls/{slug}/ranking/export.{fmt}")
 size = sum(len(chunk) for chunk in response) if response.streaming else len(response.content)
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = high_water()
 print(response.status_code, size, elapsed, before, peak)
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=BASE, capture_output=True, text=True, check=True)

@@ -28,10 +28,12 @@ def test_the_default_page_builds_rows_only_for_the_applications_it_shows(client,
     response = client.get(reverse("ranking:ranking", args=[call.slug]))
     ranking = response.context["ranking"]
 
-    # Rows (with every score figure) only for the passing table; the reserve list and the
-    # failing list show what the funding line read already.
-    assert {row.application.title for row in ranking._shown_rows.values()} == {"P0", "P1", "P2"}
-    assert ranking._all_rows is None  # P4 was never built
+    # Every score figure only for the passing table, read for those lines alone; no model rows
+    # at all; the reserve list and the failing list show what the funding line read already.
+    assert [line.title for line in ranking.passing_table] == ["P0", "P1", "P2"]
+    with_figures = {line.title for line in ranking._lines() if line.figures is not None}
+    assert with_figures == {"P0", "P1", "P2"}
+    assert not ranking._shown_rows and ranking._all_rows is None  # P4 was never built
     page = response.content.decode()
     reserve_list = page.split('class="reserve-list"')[1].split("</ol>")[0]
     listed = {row.title for row in ranking.reserve_listed} | {row.title for row in ranking.failing_listed}
@@ -110,6 +112,11 @@ def test_every_row_of_the_full_page_reads_as_it_does_from_the_applications(clien
         assert passing_row(_Page(context), line) == passing_row(_Page(context), by_pk[line.pk])
     for line in lines.failing_lines:
         assert line.organisation and failing_row(_Page(context), line) == failing_row(_Page(context), by_pk[line.pk])
+    # The default page's table: the lean lines, with the figures read for the shown ones alone.
+    default = ranking_for(call, lines_only=True)
+    assert default.passing_table
+    for line in default.passing_table:
+        assert passing_row(_Page(context), line) == passing_row(_Page(context), by_pk[line.pk])
 
     client.force_login(manager)
     page = client.get(reverse("ranking:ranking", args=[call.slug]) + "?all=1").content.decode()
