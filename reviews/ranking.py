@@ -778,16 +778,22 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
         .annotate(name=Coalesce(NullIf("reference", Value("")), "title"))
         .values_list(*columns)
     )
-    n, width, seen = len(criteria), len(LINE_FIGURES), {}
+    n, width, keep = len(criteria), len(LINE_FIGURES), {}.setdefault
     for values in _tuples(queryset) if figures else queryset:
         line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
         if figures:
             rest = values[11 + 2 * n :]
             line.reference, line.title, line.organisation, line.review_count, missing = rest[:5]
             line.reviews_missing = bool(missing)
-            # Each distinct score once (equal decimals format alike; only decimals: True == 1).
-            kept = [seen.setdefault(value, value) if type(value) is Decimal else value for value in rest[5:]]
-            line.figures = tuple(tuple(kept[i : i + width]) for i in range(0, len(kept), width))
+            # Each distinct score once: a call repeats the same few (equal decimals format alike).
+            blocks = []
+            for i in range(5, len(rest), width):
+                applies, mean, median, low, high, disagree, count, consensus = rest[i : i + width]
+                blocks.append(
+                    (applies, keep(mean, mean), keep(median, median), keep(low, low), keep(high, high))
+                    + (disagree, count, consensus)
+                )
+            line.figures = tuple(blocks)
         yield line
 
 

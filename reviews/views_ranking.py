@@ -138,9 +138,9 @@ def export_rows(ranking, *, as_float: bool = False):
             number(line.running_total),
             funding[line.funding],
             number(line.counted),
-            labels.get(line.proposed_outcome, ""),
-            labels.get(line.outcome, ""),
-            line.tie_break or "",
+            labels.get(line.proposed_outcome),
+            labels.get(line.outcome),
+            line.tie_break,
         ]
         yield cells
 
