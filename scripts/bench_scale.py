@@ -138,6 +138,19 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}"
 
 
+def settle(limit: float = 1.0, longest: int = 120) -> None:
+    """The single requests are about one request on its own: wait (at most `longest` seconds)
+    until the concurrent run before them has died down (1-minute load average under `limit`)."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        try:
+            if float(Path("/proc/loadavg").read_text().split()[0]) < limit:
+                return
+        except (OSError, ValueError):
+            return
+        time.sleep(5)
+
+
 def load() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -157,6 +170,7 @@ def run(base_url: str, cookie_for, *, slug: str = "bench", small_slug: str | Non
     ]
     if small_slug:
         pages.append(("ranking, default (N=1,900)", f"/manage/calls/{small_slug}/ranking/", manager))
+    settle()
     load_before = load()
     results = {"pages": {}, "load_before": load_before}
     print(f"\nSingle requests (median of {REPEAT}, after one warm-up), load {load_before}:")
