@@ -54,7 +54,7 @@ from portal import audit
 from portal.formatting import money, percent
 
 from .models import Decision, GrantProposal
-from .scoring import CriterionScore, active_criteria, criterion_scores, one_decimal, scored
+from .scoring import CriterionScore, active_criteria, criterion_score, criterion_scores, one_decimal, scored
 from .scoring import field as score_field
 
 # Applications that take part in the ranking: admitted to review, decided or not.
@@ -297,19 +297,7 @@ class _Line(_Standing):
     def criteria(self) -> list[CriterionScore]:
         """The per-criterion figures, as a row gives them (lines read with `figures` only)."""
         return [
-            CriterionScore(
-                criterion=criterion,
-                applies=bool(applies),
-                final=final,
-                mean=mean,
-                median=median,
-                minimum=low,
-                maximum=high,
-                count=count or 0,
-                consensus=consensus,
-                disagreement=bool(disagree),
-                meets_threshold=bool(meets),
-            )
+            criterion_score(criterion, applies, final, mean, median, low, high, count, consensus, disagree, meets)
             for criterion, final, (applies, mean, median, low, high, disagree, count, consensus), meets in zip(
                 self.shared.criteria, self.finals, self.figures, self.meets, strict=True
             )

@@ -396,27 +396,27 @@ _SCORE_FIGURES = ("applies", "final", "mean", "median", "min", "max", "count", "
 
 def criterion_scores(application, criteria: list[Criterion]) -> list[CriterionScore]:
     """The per-criterion rows of an application that came out of `scored()`."""
-    rows = []
-    for criterion in criteria:
-        applies, final, mean, median, low, high, count, consensus, disagree, meets = (
-            getattr(application, name) for name in _figure_names(criterion.pk)
-        )
-        rows.append(
-            CriterionScore(
-                criterion=criterion,
-                applies=bool(applies),
-                final=final,
-                mean=mean,
-                median=median,
-                minimum=low,
-                maximum=high,
-                count=count or 0,
-                consensus=consensus,
-                disagreement=bool(disagree),
-                meets_threshold=bool(meets),
-            )
-        )
-    return rows
+    return [
+        criterion_score(criterion, *(getattr(application, name) for name in _figure_names(criterion.pk)))
+        for criterion in criteria
+    ]
+
+
+def criterion_score(criterion, applies, final, mean, median, low, high, count, consensus, disagree, meets):
+    """One criterion's figures, as `scored()` names them (`_SCORE_FIGURES`, in that order)."""
+    return CriterionScore(
+        criterion=criterion,
+        applies=bool(applies),
+        final=final,
+        mean=mean,
+        median=median,
+        minimum=low,
+        maximum=high,
+        count=count or 0,
+        consensus=consensus,
+        disagreement=bool(disagree),
+        meets_threshold=bool(meets),
+    )
 
 
 @lru_cache(maxsize=1024)
