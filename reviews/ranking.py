@@ -766,22 +766,14 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
         .annotate(name=Coalesce(NullIf("reference", Value("")), "title"))
         .values_list(*columns)
     )
-    n, width, keep = len(criteria), len(LINE_FIGURES), {}.setdefault
+    n, width = len(criteria), len(LINE_FIGURES)
     for values in _tuples(queryset) if figures else queryset:
         line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
         if figures:
             rest = values[11 + 2 * n :]
             line.reference, line.title, line.organisation, line.review_count, missing = rest[:5]
             line.reviews_missing = bool(missing)
-            # Each distinct score once: a call repeats the same few (equal decimals format alike).
-            blocks = []
-            for i in range(5, len(rest), width):
-                applies, mean, median, low, high, disagree, count, consensus = rest[i : i + width]
-                blocks.append(
-                    (applies, keep(mean, mean), keep(median, median), keep(low, low), keep(high, high))
-                    + (disagree, count, consensus)
-                )
-            line.figures = tuple(blocks)
+            line.figures = tuple(rest[i : i + width] for i in range(5, len(rest), width))
         yield line
 
 
@@ -789,14 +781,29 @@ def _tuples(queryset: QuerySet, chunk_size: int = 2000):
     """The rows of a `values_list` queryset, read in chunks from a server-side cursor on
     PostgreSQL. There psycopg2 already gives every value the Python type Django would (Decimal,
     bool, int, aware datetime), so the rows are used as they come instead of through Django's
-    per-value converters, which only copied them (a tenth of a large export's time). Other
-    databases go through Django."""
+    per-value converters, which only copied them; and each distinct decimal is made once and
+    shared (a call's figures repeat the same few scores), which keeps a large export small in
+    memory. Other databases go through Django."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         yield from queryset.iterator(chunk_size=chunk_size)
         return
+    import psycopg2.extensions
+
+    decimals = {}
+
+    def decimal(text, _cursor):
+        if text is None:
+            return None
+        value = decimals.get(text)
+        if value is None:
+            value = decimals[text] = Decimal(text)
+        return value
+
+    numeric = psycopg2.extensions.new_type((1700,), "SHARED_NUMERIC", decimal)  # 1700: numeric
     sql, params = queryset.query.sql_with_params()
     with transaction.atomic(using=queryset.db), connection.chunked_cursor() as cursor:
+        psycopg2.extensions.register_type(numeric, cursor.cursor)  # this cursor only
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
             yield from rows
