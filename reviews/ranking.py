@@ -767,7 +767,7 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
         .values_list(*columns)
     )
     n, width = len(criteria), len(LINE_FIGURES)
-    for values in _tuples(queryset) if figures else queryset:
+    for values in _tuples(queryset):
         line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
         if figures:
             rest = values[11 + 2 * n :]
@@ -802,7 +802,7 @@ def _tuples(queryset: QuerySet, chunk_size: int = 2000):
 
     numeric = psycopg2.extensions.new_type((1700,), "SHARED_NUMERIC", decimal)  # 1700: numeric
     sql, params = queryset.query.sql_with_params()
-    with transaction.atomic(using=queryset.db), connection.chunked_cursor() as cursor:
+    with connection.chunked_cursor() as cursor:  # WITH HOLD in autocommit, as Django's iterator()
         psycopg2.extensions.register_type(numeric, cursor.cursor)  # this cursor only
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):

@@ -122,3 +122,36 @@ def test_every_row_of_the_full_page_reads_as_it_does_from_the_applications(clien
     page = client.get(reverse("ranking:ranking", args=[call.slug]) + "?all=1").content.decode()
     for app in apps:
         assert f'id="row-{app.pk}"' in page
+
+
+def test_the_ranking_query_read_from_its_cursor_gives_what_django_gives():
+    """On PostgreSQL the ranking's lines are read from a server-side cursor as psycopg2 gives
+    them (each distinct decimal made once): the values and their types must be the ones Django's
+    own reading gives, decisions, what-if amounts and consensus scores included."""
+    from applications.models import Application
+    from reviews.decisions import decide
+    from reviews.ranking import LINE_FIGURES, RANKED_STATUSES, _tuples, in_ranking_order, propose_grant
+    from reviews.scoring import active_criteria, field, scored
+
+    from .ranking_data import consensus
+
+    call = closed_call(total_budget=D("100000"), reviews_required=1)
+    first, second = criterion(call, 1, threshold="2.5"), criterion(call, 2)
+    manager = manager_of(call)
+    apps = [application(call, title=f"P{i}", requested=40000 + i) for i in range(4)]
+    for app, (one, two) in zip(apps, [("5", "4.5"), ("3", "3.25"), ("2", "1")], strict=False):
+        review(app, {first: one, second: two})
+    consensus(apps[1], second, "3.5")
+    propose_grant(apps[1], amount=D("12345.67"), by=manager)
+    decide(apps[0], outcome="award", granted_amount=D("40000"), motivation="Sterk.", by=manager)
+
+    criteria = active_criteria(call)
+    columns = ["pk", "passes", "total", "submitted_at", "review_count", "decision__granted_amount"]
+    columns += [field(c, name) for c in criteria for name in (*LINE_FIGURES, "final", "meets")]
+    queryset = in_ranking_order(
+        scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria), criteria
+    ).values_list(*columns)
+
+    expected, read = list(queryset), list(_tuples(queryset))
+    assert read == expected and len(read) == 4
+    assert [[type(value) for value in row] for row in read] == [[type(value) for value in row] for row in expected]
