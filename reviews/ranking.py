@@ -894,6 +894,11 @@ def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
     """Say, for each row with the same total as the row above it, which rule of the order put
     it below: the first criterion with a lower final score, or the later submission. (The
     sentences are translated once per ranking, not once per tie.)"""
+    language, no_score = get_language(), _("no score")
+
+    def score(value):
+        return no_score if value is None else _score_in(value, language)
+
     rounded = _("Same rounded total as %(above)s, which scores higher before rounding.")
     on_criterion = _(
         "Same total as %(above)s; ranked below it on the criterion %(criterion)s (%(mine)s against %(theirs)s)."
@@ -911,8 +916,8 @@ def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
                 row.tie_break = on_criterion % {
                     "above": _name(above),
                     "criterion": title,
-                    "mine": _score(mine),
-                    "theirs": _score(theirs),
+                    "mine": score(mine),
+                    "theirs": score(theirs),
                 }
                 break
         else:
