@@ -735,13 +735,9 @@ def _rows(call: Call, criteria: list[Criterion], queryset: QuerySet | None = Non
 LINE_FIGURES = ("applies", "mean", "median", "min", "max", "disagree", "count", "consensus")
 
 
-def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
-    """A `_Line` per ranked application, in ranking order. `figures`: from the full scores (the
-    exports), each line also carries the LINE_FIGURES of every criterion and what the lists
-    show (reference, title, organisation, review count); read in chunks, with each distinct
-    value kept once, so a large call's export stays small in memory."""
-    shared = _Shared(call, criteria)
-    applications = Application.objects.filter(status__in=RANKED_STATUSES)
+def lines_queryset(call: Call, criteria: list[Criterion], *, figures: bool = False) -> QuerySet:
+    """The ranking query `ranking_for` reads its lines from (one row per ranked application, in
+    ranking order, as tuples): lean for the funding line, with every figure for `figures`."""
     columns = [
         # in the order `_Line` reads them
         "pk",
@@ -761,11 +757,20 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
     if figures:
         columns += ["reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
         columns += [score_field(c, name) for c in criteria for name in LINE_FIGURES]
-    queryset = (
+    applications = Application.objects.filter(status__in=RANKED_STATUSES)
+    return (
         in_ranking_order(scored(applications, call, criteria, lean=not figures), criteria)
         .annotate(name=Coalesce(NullIf("reference", Value("")), "title"))
         .values_list(*columns)
     )
+
+
+def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
+    """A `_Line` per ranked application, in ranking order. `figures`: from the full scores (the
+    exports and ?all=1), each line also carries the LINE_FIGURES of every criterion and what
+    the lists show (reference, title, organisation, review count)."""
+    shared = _Shared(call, criteria)
+    queryset = lines_queryset(call, criteria, figures=figures)
     n, width = len(criteria), len(LINE_FIGURES)
     for values in _tuples(queryset):
         line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
