@@ -772,7 +772,7 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
     shared = _Shared(call, criteria)
     queryset = lines_queryset(call, criteria, figures=figures)
     n, width = len(criteria), len(LINE_FIGURES)
-    for values in _tuples(queryset):
+    for values in _tuples(queryset, chunked=figures):
         line = _Line(shared, values[:11], values[11 : 11 + n], values[11 + n : 11 + 2 * n])
         if figures:
             rest = values[11 + 2 * n :]
@@ -782,16 +782,17 @@ def _lines(call: Call, criteria: list[Criterion], *, figures: bool = False):
         yield line
 
 
-def _tuples(queryset: QuerySet, chunk_size: int = 2000):
-    """The rows of a `values_list` queryset, read in chunks from a server-side cursor on
-    PostgreSQL. There psycopg2 already gives every value the Python type Django would (Decimal,
-    bool, int, aware datetime), so the rows are used as they come instead of through Django's
-    per-value converters, which only copied them; and each distinct decimal is made once and
-    shared (a call's figures repeat the same few scores), which keeps a large export small in
-    memory. Other databases go through Django."""
+def _tuples(queryset: QuerySet, *, chunked: bool, chunk_size: int = 2000):
+    """The rows of a `values_list` queryset. On PostgreSQL psycopg2 already gives every value the
+    Python type Django would (Decimal, bool, int, aware datetime), so the rows are used as they
+    come instead of through Django's per-value converters, which only copied them; and each
+    distinct decimal is made once and shared (a call's figures repeat the same few scores).
+    `chunked`: read in chunks from a server-side cursor, so a large export stays small in
+    memory (a plain cursor is faster when the rows are few and narrow). Other databases go
+    through Django."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        yield from queryset.iterator(chunk_size=chunk_size)
+        yield from queryset.iterator(chunk_size=chunk_size) if chunked else queryset
         return
     import psycopg2.extensions
 
@@ -807,7 +808,8 @@ def _tuples(queryset: QuerySet, chunk_size: int = 2000):
 
     numeric = psycopg2.extensions.new_type((1700,), "SHARED_NUMERIC", decimal)  # 1700: numeric
     sql, params = queryset.query.sql_with_params()
-    with connection.chunked_cursor() as cursor:  # WITH HOLD in autocommit, as Django's iterator()
+    # A chunked cursor is WITH HOLD in autocommit, as Django's iterator() makes it.
+    with connection.chunked_cursor() if chunked else connection.cursor() as cursor:
         psycopg2.extensions.register_type(numeric, cursor.cursor)  # this cursor only
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):

@@ -152,6 +152,8 @@ def test_the_ranking_query_read_from_its_cursor_gives_what_django_gives():
         scored(Application.objects.filter(status__in=RANKED_STATUSES), call, criteria), criteria
     ).values_list(*columns)
 
-    expected, read = list(queryset), list(_tuples(queryset))
-    assert read == expected and len(read) == 4
-    assert [[type(value) for value in row] for row in read] == [[type(value) for value in row] for row in expected]
+    expected = list(queryset)
+    for chunked in (True, False):
+        read = list(_tuples(queryset, chunked=chunked))
+        assert read == expected and len(read) == 4
+        assert [[type(value) for value in row] for row in read] == [[type(v) for v in row] for row in expected]
