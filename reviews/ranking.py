@@ -596,14 +596,6 @@ class Ranking:
     def reserve_shown(self) -> list[Row]:
         return self._as_rows(self._cut(self._reserve()))
 
-    @property
-    def failing_shown(self) -> list[Row]:
-        return self._as_rows(self._cut(self.failing_lines))
-
-    @property
-    def unscored_shown(self) -> list[Row]:
-        return self._as_rows(self._cut(self.unscored_lines))
-
     # The compact lists of the page (reserve, failing, unscored) need no scores beyond what the
     # funding line already read: they show the lines themselves, which answer like rows.
     @property
