@@ -264,8 +264,60 @@ def scored(
     if criteria is None:
         criteria = active_criteria(call)
     base = applications.filter(call=call)
-    vendor = connections[applications.db].vendor
-    queryset = base.alias(
+    figures, output = _per_application(base, call, criteria, lean=lean)
+    # The per-criterion figures are columns of one derived row per application, so what is
+    # built from them (total, thresholds, order) reads each once instead of repeating its SQL.
+    queryset = _join(base, "score_rows", *figures)
+    queryset = queryset.annotate(**{name: _Column("score_rows", name, kind) for name, kind in output.items()})
+
+    meets = {}
+    for c in criteria:
+        if c.threshold is None:
+            meets[field(c, "meets")] = Value(True, output_field=BooleanField())
+            continue
+        reaches = Q(**{f"{field(c, 'final')}__gte": Value(c.threshold, output_field=DECIMAL)})
+        if c.objective_id is not None:
+            reaches |= Q(**{field(c, "applies"): False})
+        meets[field(c, "meets")] = _yes_if(reaches)
+
+    weighted, maximum = [], []
+    for c in criteria:
+        applies = Q(**{field(c, "applies"): True})
+        zero = Value(Decimal("0"), output_field=DECIMAL)
+        weighted.append(
+            Case(
+                When(applies, then=F(field(c, "final")) * Value(c.weight, output_field=DECIMAL)),
+                default=zero,
+                output_field=DECIMAL,
+            )
+        )
+        maximum.append(Case(When(applies, then=Value(c.weight * call.max_score, output_field=DECIMAL)), default=zero))
+    if criteria:
+        denominator = NullIf(_sum(maximum), Value(Decimal("0"), output_field=DECIMAL))
+        total = Round(_Percentage(_sum(weighted), denominator), PRECISION, output_field=DECIMAL)
+    else:
+        total = Value(None, output_field=DECIMAL)
+    queryset = queryset.annotate(
+        **meets,
+        reviews_missing=_yes_if(Q(review_count__lt=call.reviews_required)),
+        total=total,
+    )
+    all_meet = Q(meets_overall=True)
+    for c in criteria:
+        all_meet &= Q(**{field(c, "meets"): True})
+    return queryset.annotate(
+        meets_overall=_yes_if(Q(total__gte=Value(call.overall_threshold, output_field=DECIMAL)))
+    ).annotate(passes=_yes_if(all_meet))
+
+
+def _per_application(
+    base: QuerySet, call: Call, criteria: list[Criterion], *, lean: bool
+) -> tuple[tuple[str, list], dict]:
+    """The SQL of one row per application of `base` (`application_id` and each criterion's
+    count, mean, [min, max, median,] consensus, applies, final [and disagree], and the review
+    count), and the output field of each column by name."""
+    connection = connections[base.db]
+    queryset = base.order_by().alias(
         **{
             f"consensus_on_{c.pk}": FilteredRelation("consensus_scores", condition=Q(consensus_scores__criterion=c.pk))
             for c in criteria
@@ -275,7 +327,7 @@ def scored(
     raw = {"review_count": Coalesce(_Column("score_reviews", "review_count", IntegerField()), 0)}
     if criteria:
         figures = LEAN if lean else FIGURES
-        queryset = _join(queryset, "score_figures", *_figures_sql(base, criteria, vendor, figures))
+        queryset = _join(queryset, "score_figures", *_figures_sql(base, criteria, connection.vendor, figures))
     for c in criteria:
         column = lambda name, output=DECIMAL, c=c: _Column("score_figures", field(c, name), output)  # noqa: E731
         raw.update(
@@ -316,45 +368,13 @@ def scored(
                 )
             )
     queryset = queryset.annotate(**derived)
-
-    meets = {}
-    for c in criteria:
-        if c.threshold is None:
-            meets[field(c, "meets")] = Value(True, output_field=BooleanField())
-            continue
-        reaches = Q(**{f"{field(c, 'final')}__gte": Value(c.threshold, output_field=DECIMAL)})
-        if c.objective_id is not None:
-            reaches |= Q(**{field(c, "applies"): False})
-        meets[field(c, "meets")] = _yes_if(reaches)
-
-    weighted, maximum = [], []
-    for c in criteria:
-        applies = Q(**{field(c, "applies"): True})
-        zero = Value(Decimal("0"), output_field=DECIMAL)
-        weighted.append(
-            Case(
-                When(applies, then=F(field(c, "final")) * Value(c.weight, output_field=DECIMAL)),
-                default=zero,
-                output_field=DECIMAL,
-            )
-        )
-        maximum.append(Case(When(applies, then=Value(c.weight * call.max_score, output_field=DECIMAL)), default=zero))
-    if criteria:
-        denominator = NullIf(_sum(maximum), Value(Decimal("0"), output_field=DECIMAL))
-        total = Round(_Percentage(_sum(weighted), denominator), PRECISION, output_field=DECIMAL)
-    else:
-        total = Value(None, output_field=DECIMAL)
-    queryset = queryset.annotate(
-        **meets,
-        reviews_missing=_yes_if(Q(review_count__lt=call.reviews_required)),
-        total=total,
-    )
-    all_meet = Q(meets_overall=True)
-    for c in criteria:
-        all_meet &= Q(**{field(c, "meets"): True})
-    return queryset.annotate(
-        meets_overall=_yes_if(Q(total__gte=Value(call.overall_threshold, output_field=DECIMAL)))
-    ).annotate(passes=_yes_if(all_meet))
+    names = [*raw, *[field(c, "applies") for c in criteria], *derived]
+    output = {name: queryset.query.annotations[name].output_field for name in names}
+    sql, params = queryset.annotate(application_id=F("pk")).values_list("application_id", *names).query.sql_with_params()
+    # A fence: without it PostgreSQL may merge the derived table into the outer query and
+    # compute each column again wherever the outer query uses it.
+    sql += " LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else " OFFSET 0"
+    return (sql, list(params)), output
 
 
 def _sum(expressions):
