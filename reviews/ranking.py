@@ -54,7 +54,16 @@ from portal import audit
 from portal.formatting import money, percent
 
 from .models import Decision, GrantProposal
-from .scoring import CriterionScore, active_criteria, criterion_score, criterion_scores, one_decimal, scored
+from .scoring import (
+    CriterionScore,
+    active_criteria,
+    criterion_score,
+    criterion_scores,
+    one_decimal,
+    reviews_missing,
+    scored,
+    with_review_count,
+)
 from .scoring import field as score_field
 
 # Applications that take part in the ranking: admitted to review, decided or not.
@@ -664,11 +673,16 @@ class Ranking:
         """Totals per application for the bar chart (ranking order), as plain JSON, with the
         budget figures of `budget_use` in words."""
         use = self.budget_use
-        scored_rows = [row for row in self._lines() if row.scored]
+        labels, totals, status = [], [], []
+        for row in self._lines():
+            if row.total is not None:
+                labels.append(row.name)
+                totals.append(float(one_decimal(row.total)))
+                status.append(row.funding)
         return {
-            "labels": [row.name for row in scored_rows],
-            "totals": [float(row.total_display) for row in scored_rows],
-            "status": [row.funding for row in scored_rows],
+            "labels": labels,
+            "totals": totals,
+            "status": status,
             "threshold": float(self.call.overall_threshold),
             "summary": _("Used %(used)s of %(budget)s; remaining %(remaining)s")
             % {"used": money(use.used), "budget": money(use.budget), "remaining": money(use.remaining)},
@@ -810,21 +824,27 @@ def _tuples(queryset: QuerySet, *, chunked: bool, chunk_size: int = 2000):
 
 def _complete(ranking: Ranking, lines: list[_Line], *, figures: bool = False) -> None:
     """Read what a list shows of `lines` besides the funding line's own figures (reference,
-    title, organisation, review count), and with `figures` every score figure too, by one query
-    whose scores are computed for those applications alone."""
+    title, organisation, review count) with one query; with `figures` every score figure too,
+    computed for those applications alone (else no score is computed at all)."""
     wanted = {line.pk: line for line in lines}
     if not wanted:
         return
-    columns = ["pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
-    if figures:
-        columns += [score_field(c, name) for c in ranking.criteria for name in LINE_FIGURES]
     applications = Application.objects.filter(pk__in=list(wanted))
-    width = len(LINE_FIGURES)
-    for values in scored(applications, ranking.call, ranking.criteria, lean=not figures).values_list(*columns):
-        line = wanted[values[0]]
-        line.reference, line.title, line.organisation, line.review_count, missing = values[1:6]
-        line.reviews_missing = bool(missing)
-        if figures:
+    if not figures:  # no scores: the applications and their review counts as they are
+        queryset = with_review_count(applications.filter(call=ranking.call))
+        for values in queryset.values_list("pk", "reference", "title", "lead_organisation__name", "review_count"):
+            line = wanted[values[0]]
+            line.reference, line.title, line.organisation, line.review_count = values[1:]
+            line.reviews_missing = reviews_missing(line.review_count, ranking.call)
+    else:
+        columns = ["pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
+        columns += [score_field(c, name) for c in ranking.criteria for name in LINE_FIGURES]
+        width = len(LINE_FIGURES)
+        queryset = scored(applications, ranking.call, ranking.criteria).values_list(*columns)
+        for values in _tuples(queryset, chunked=False):
+            line = wanted[values[0]]
+            line.reference, line.title, line.organisation, line.review_count, missing = values[1:6]
+            line.reviews_missing = bool(missing)
             rest = values[6:]
             line.figures = tuple(rest[i : i + width] for i in range(0, len(rest), width))
     for line in lines:  # one that left the ranking meanwhile

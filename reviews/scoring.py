@@ -247,6 +247,18 @@ def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
     return sql, [False, *ids_params]
 
 
+def with_review_count(applications: QuerySet) -> QuerySet:
+    """`applications` annotated with `review_count`, the number of counted reviews (what
+    `scored()` gives, without the scores)."""
+    queryset = _join(applications, "score_reviews", *_review_count_sql(applications))
+    return queryset.annotate(review_count=Coalesce(_Column("score_reviews", "review_count", IntegerField()), 0))
+
+
+def reviews_missing(review_count: int, call: Call) -> bool:
+    """Fewer counted reviews than the call asks for (`reviews_missing` of `scored()`)."""
+    return review_count < call.reviews_required
+
+
 def _yes_if(condition: Q) -> Case:
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
@@ -323,8 +335,8 @@ def _per_application(
             for c in criteria
         },
     )
-    queryset = _join(queryset, "score_reviews", *_review_count_sql(base))
-    raw = {"review_count": Coalesce(_Column("score_reviews", "review_count", IntegerField()), 0)}
+    queryset = with_review_count(queryset)
+    raw = {}
     if criteria:
         figures = LEAN if lean else FIGURES
         queryset = _join(queryset, "score_figures", *_figures_sql(base, criteria, connection.vendor, figures))
@@ -368,9 +380,11 @@ def _per_application(
                 )
             )
     queryset = queryset.annotate(**derived)
-    names = [*raw, *[field(c, "applies") for c in criteria], *derived]
+    names = ["review_count", *raw, *[field(c, "applies") for c in criteria], *derived]
     output = {name: queryset.query.annotations[name].output_field for name in names}
-    sql, params = queryset.annotate(application_id=F("pk")).values_list("application_id", *names).query.sql_with_params()
+    sql, params = (
+        queryset.annotate(application_id=F("pk")).values_list("application_id", *names).query.sql_with_params()
+    )
     # A fence: without it PostgreSQL may merge the derived table into the outer query and
     # compute each column again wherever the outer query uses it.
     sql += " LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else " OFFSET 0"
