@@ -507,6 +507,7 @@ class Ranking:
     # lists and `awards_outside` build their `Row`s with one more query, for those rows only.
     lines_only: bool = False
     figures: bool = False  # the lines carry every figure (`ranking_for(figures=True)`): no rows needed
+    ties_pending: bool = False  # the ties are explained for the lines shown, when shown (`_explain`)
     _shown_rows: dict | None = None
     _all_rows: dict | None = None
     _reserve_lines: list | None = None
@@ -528,6 +529,7 @@ class Ranking:
         if not self.lines_only:
             return lines
         if self._all_rows is None:
+            self._explain()
             self._all_rows = _rows_for(self, self._lines())
         return [self._all_rows[line.pk] for line in lines]
 
@@ -599,6 +601,7 @@ class Ranking:
         entries = self._passing_shown()
         if self.lines_only and not self.figures and any(line.figures is None for line in entries):
             _complete(self, entries, figures=True)
+        self._explain(entries)
         return entries
 
     @property
@@ -637,8 +640,26 @@ class Ranking:
             self._shown_rows = {}
         missing = [line for line in entries if line.pk not in self._shown_rows]
         if missing:
+            self._explain(missing)
             self._shown_rows.update(_rows_for(self, missing))
         return [self._shown_rows[line.pk] for line in entries]
+
+    def _explain(self, lines: list | None = None) -> None:
+        """Explain the ties of those of `lines` that are passing (None: of every line), where
+        `ranking_for` left that to the lines shown (the default page shows a few hundred of
+        thousands)."""
+        if not self.ties_pending:
+            return
+        if lines is None:
+            for rows in (self.passing_lines, self.failing_lines):
+                _explain_ties(zip(rows, rows[1:], strict=False), self.criteria)
+            self.ties_pending = False
+            return
+        passing = self.passing_lines
+        _explain_ties(
+            [(passing[line.position - 2], line) for line in lines if line.position and line.position > 1],
+            self.criteria,
+        )
 
     @property
     def rows_not_shown(self) -> int:
@@ -718,8 +739,11 @@ def ranking_for(call: Call, *, lines_only: bool = False, figures: bool = False) 
         else:
             ranking.failing_lines.append(entry)
     _draw_funding_line(ranking, strict=call.funding_policy == FundingPolicy.STRICT)
-    _explain_ties(ranking.passing_lines, criteria)
-    _explain_ties(ranking.failing_lines, criteria)
+    if lines_only and not figures:  # the default page: only the ties it shows (`Ranking._explain`)
+        ranking.ties_pending = True
+    else:
+        for rows in (ranking.passing_lines, ranking.failing_lines):
+            _explain_ties(zip(rows, rows[1:], strict=False), criteria)
     return ranking
 
 
@@ -909,10 +933,11 @@ def _draw_funding_line(ranking: Ranking, *, strict: bool) -> None:
             ranking.line_index = position
 
 
-def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
-    """Say, for each row with the same total as the row above it, which rule of the order put
-    it below: the first criterion with a lower final score, or the later submission. (The
-    sentences are translated once per ranking, not once per tie.)"""
+def _explain_ties(pairs, criteria: list[Criterion]) -> None:
+    """Say, for each (row above, row) of `pairs` where the row has the same total as the row
+    above it, which rule of the order put it below: the first criterion with a lower final
+    score, or the later submission. (The sentences are translated once per call, not once per
+    tie.)"""
     language, no_score = get_language(), _("no score")
 
     def score(value):
@@ -925,7 +950,7 @@ def _explain_ties(rows: list[Row], criteria: list[Criterion]) -> None:
     later = _("Same total and criterion scores as %(above)s; ranked below it because it was submitted later.")
     same = _("Same total, criterion scores and submission time as %(above)s.")
     titles = [str(criterion.title) for criterion in criteria]
-    for above, row in zip(rows, rows[1:], strict=False):
+    for above, row in pairs:
         if row.total != above.total:
             if row.total is not None and above.total is not None and one_decimal(row.total) == one_decimal(above.total):
                 row.tie_break = rounded % {"above": _name(above)}
