@@ -132,7 +132,7 @@ class _Standing:
 
     @property
     def awarded(self) -> bool:
-        return self.outcome == Decision.Outcome.AWARD
+        return self.outcome is not None and self.outcome == Decision.Outcome.AWARD
 
     @property
     def counted(self) -> Decimal:
@@ -142,6 +142,12 @@ class _Standing:
     @property
     def funding(self) -> str:
         """Where the application stands against the line: one of `Funding`."""
+        if self.outcome is None:  # most of a large call: undecided (the same rules, in short)
+            if self.funded:
+                return Funding.FUNDED
+            if self.total is None:
+                return Funding.UNSCORED
+            return Funding.RESERVE if self.passes else Funding.FAILING
         if self.awarded:
             return Funding.AWARDED
         if self.outcome == Decision.Outcome.REJECT:

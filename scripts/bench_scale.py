@@ -147,6 +147,20 @@ def settle(limit: float = 1.0, longest: int = 120) -> None:
         time.sleep(5)
 
 
+def cpu_reference(repeat: int = 3) -> float:
+    """Seconds for ten million additions in a Python loop, the best of `repeat`: how fast this
+    machine's core was during the run (a shared virtual machine's speed changes by the hour;
+    about 0.85 s is this machine at its usual speed)."""
+    best = None
+    for _ in range(repeat):
+        start, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
 def load() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -168,7 +182,7 @@ def run(base_url: str, cookie_for, *, slug: str = "bench", small_slug: str | Non
         pages.append(("ranking, default (N=1,900)", f"/manage/calls/{small_slug}/ranking/", manager))
     settle()
     load_before = load()
-    results = {"pages": {}, "load_before": load_before}
+    results = {"pages": {}, "load_before": load_before, "cpu_before": cpu_reference()}
     print(f"\nSingle requests (median of {REPEAT}, after one warm-up), load {load_before}:")
     print(f"{'page':32} {'median s':>9} {'best s':>8} {'× trivial':>10} {'KB':>8}")
     trivial = None
@@ -191,6 +205,10 @@ def run(base_url: str, cookie_for, *, slug: str = "bench", small_slug: str | Non
             f"peak RSS {e['peak_rss_mb']:.0f} MB (Django loaded: {e['rss_before_mb']:.0f} MB)"
         )
     results["load_after"] = load()
+    results["cpu_after"] = cpu_reference()
+    print(
+        f"CPU reference (10 million additions in Python): {results['cpu_before']:.2f} s before, {results['cpu_after']:.2f} s after"
+    )
     results["machine"] = machine()
     write_doc(results)
     return results
@@ -210,7 +228,10 @@ def write_doc(results: dict) -> None:
         f"## Large call (10,000 applications): last run {date}",
         "",
         f"Machine: {results['machine']}, {database}. Load average (1, 5, 15 min) {results['load_before']} "
-        f"before and {results['load_after']} after: other processes shared the two cores, so these are upper bounds.",
+        f"before and {results['load_after']} after: other processes shared the two cores, so these are upper bounds. "
+        f"CPU reference (ten million additions in a Python loop, best of 3): {results['cpu_before']:.2f} s before and "
+        f"{results['cpu_after']:.2f} s after; about 0.85 s is this machine at its usual speed, a higher figure means "
+        "the host gave it less.",
         "",
         "| single request | median s | best s | × trivial view |",
         "|---|---:|---:|---:|",
