@@ -150,7 +150,7 @@ def settle(limit: float = 1.0, longest: int = 120) -> None:
 def cpu_reference(repeat: int = 3) -> float:
     """Seconds for ten million additions in a Python loop, the best of `repeat`: how fast this
     machine's core was during the run (a shared virtual machine's speed changes by the hour;
-    about 0.85 s is this machine at its usual speed)."""
+    about 0.4 s on this machine when the host gives it a whole core, 0.7 s and more when not)."""
     best = None
     for _ in range(repeat):
         start, total = time.perf_counter(), 0
@@ -230,7 +230,7 @@ def write_doc(results: dict) -> None:
         f"Machine: {results['machine']}, {database}. Load average (1, 5, 15 min) {results['load_before']} "
         f"before and {results['load_after']} after: other processes shared the two cores, so these are upper bounds. "
         f"CPU reference (ten million additions in a Python loop, best of 3): {results['cpu_before']:.2f} s before and "
-        f"{results['cpu_after']:.2f} s after; about 0.85 s is this machine at its usual speed, a higher figure means "
+        f"{results['cpu_after']:.2f} s after; about 0.4 s is this machine with a whole core, a higher figure means "
         "the host gave it less.",
         "",
         "| single request | median s | best s | × trivial view |",

@@ -279,6 +279,18 @@ def ranking_unscored_items(context):
 
 
 @register.simple_tag(takes_context=True)
-def ranking_row(context, row):
-    """One row of the passing table (was reviews/ranking_row.html)."""
-    return mark_safe(passing_row(_page(context), row))
+def ranking_passing_rows(context):
+    """The rows of the passing table (was a loop over reviews/ranking_row.html), with the
+    funding line (reviews/ranking_line.html, rendered once) before the first row it leaves out,
+    or after the last row when every passing application is funded."""
+    page = _page(context)
+    ranking = page.ranking
+    line = context.template.engine.get_template("reviews/ranking_line.html").render(context)
+    parts = []
+    for index, row in enumerate(ranking.passing_table):
+        if index == ranking.line_index:
+            parts.append(line)
+        parts.append(passing_row(page, row))
+    if parts and ranking.line_index is None:
+        parts.append(line)
+    return mark_safe("".join(parts))
