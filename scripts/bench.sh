@@ -34,13 +34,14 @@ $PY manage.py generate_demo_data --applications "$APPLICATIONS"
 # A call of the realistic size beside it, for the N=1,900 ranking figure (scripts/bench_scale.py).
 $PY manage.py generate_demo_data --applications 1900 --slug bench1900 --prefix BES --numbers-from 6000000 >/dev/null
 export BENCH_SMALL_SLUG=bench1900
-# Measure settled tables, as a database in use has them: fresh planner statistics and no
-# autovacuum still at work on the rows just written.
+# Measure settled, compact tables: fresh planner statistics, no autovacuum still at work on the
+# rows just written, and none of the space the previous run's rows left behind (regenerating
+# deletes and inserts every row, so without FULL each run would read tables twice the size).
 $PY manage.py shell -c "
 from django.db import connection
 if connection.vendor == 'postgresql':
     with connection.cursor() as cursor:
-        cursor.execute('VACUUM ANALYZE')
+        cursor.execute('VACUUM FULL ANALYZE')
 "
 $PY scripts/bench.py "$@"
 # Issue 15: full-text search and the double-funding check on the same data set.
