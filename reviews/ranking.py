@@ -60,7 +60,6 @@ from .scoring import (
     criterion_score,
     criterion_scores,
     one_decimal,
-    reviews_missing,
     scored,
     with_review_count,
 )
@@ -142,21 +141,17 @@ class _Standing:
     @property
     def funding(self) -> str:
         """Where the application stands against the line: one of `Funding`."""
-        if self.outcome is None:  # most of a large call: undecided (the same rules, in short)
-            if self.funded:
-                return Funding.FUNDED
-            if self.total is None:
-                return Funding.UNSCORED
-            return Funding.RESERVE if self.passes else Funding.FAILING
-        if self.awarded:
-            return Funding.AWARDED
-        if self.outcome == Decision.Outcome.REJECT:
-            return Funding.REJECTED
-        if self.outcome == Decision.Outcome.LAPSED:
-            return Funding.LAPSED
+        outcome = self.outcome
+        if outcome is not None:  # most lines of a large call are undecided: they skip these
+            if outcome == Decision.Outcome.AWARD:
+                return Funding.AWARDED
+            if outcome == Decision.Outcome.REJECT:
+                return Funding.REJECTED
+            if outcome == Decision.Outcome.LAPSED:
+                return Funding.LAPSED
         if self.funded:
             return Funding.FUNDED
-        if self.outcome == Decision.Outcome.RESERVE or (self.scored and self.passes):
+        if outcome == Decision.Outcome.RESERVE or (self.scored and self.passes):
             return Funding.RESERVE
         return Funding.FAILING if self.scored else Funding.UNSCORED
 
@@ -861,11 +856,12 @@ def _complete(ranking: Ranking, lines: list[_Line], *, figures: bool = False) ->
         return
     applications = Application.objects.filter(pk__in=list(wanted))
     if not figures:  # no scores: the applications and their review counts as they are
-        queryset = with_review_count(applications.filter(call=ranking.call))
-        for values in queryset.values_list("pk", "reference", "title", "lead_organisation__name", "review_count"):
+        queryset = with_review_count(applications.filter(call=ranking.call), ranking.call)
+        columns = ("pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing")
+        for values in queryset.values_list(*columns):
             line = wanted[values[0]]
-            line.reference, line.title, line.organisation, line.review_count = values[1:]
-            line.reviews_missing = reviews_missing(line.review_count, ranking.call)
+            line.reference, line.title, line.organisation, line.review_count, missing = values[1:]
+            line.reviews_missing = bool(missing)
     else:
         columns = ["pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
         columns += [score_field(c, name) for c in ranking.criteria for name in LINE_FIGURES]

@@ -247,16 +247,12 @@ def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
     return sql, [False, *ids_params]
 
 
-def with_review_count(applications: QuerySet) -> QuerySet:
-    """`applications` annotated with `review_count`, the number of counted reviews (what
-    `scored()` gives, without the scores)."""
+def with_review_count(applications: QuerySet, call: Call) -> QuerySet:
+    """`applications` annotated with `review_count`, the number of counted reviews, and
+    `reviews_missing`, fewer than `call` asks for (what `scored()` gives, without the scores)."""
     queryset = _join(applications, "score_reviews", *_review_count_sql(applications))
-    return queryset.annotate(review_count=Coalesce(_Column("score_reviews", "review_count", IntegerField()), 0))
-
-
-def reviews_missing(review_count: int, call: Call) -> bool:
-    """Fewer counted reviews than the call asks for (`reviews_missing` of `scored()`)."""
-    return review_count < call.reviews_required
+    queryset = queryset.annotate(review_count=Coalesce(_Column("score_reviews", "review_count", IntegerField()), 0))
+    return queryset.annotate(reviews_missing=_yes_if(Q(review_count__lt=call.reviews_required)))
 
 
 def _yes_if(condition: Q) -> Case:
@@ -309,11 +305,7 @@ def scored(
         total = Round(_Percentage(_sum(weighted), denominator), PRECISION, output_field=DECIMAL)
     else:
         total = Value(None, output_field=DECIMAL)
-    queryset = queryset.annotate(
-        **meets,
-        reviews_missing=_yes_if(Q(review_count__lt=call.reviews_required)),
-        total=total,
-    )
+    queryset = queryset.annotate(**meets, total=total)
     all_meet = Q(meets_overall=True)
     for c in criteria:
         all_meet &= Q(**{field(c, "meets"): True})
@@ -335,7 +327,7 @@ def _per_application(
             for c in criteria
         },
     )
-    queryset = with_review_count(queryset)
+    queryset = with_review_count(queryset, call)
     raw = {}
     if criteria:
         figures = LEAN if lean else FIGURES
@@ -380,7 +372,7 @@ def _per_application(
                 )
             )
     queryset = queryset.annotate(**derived)
-    names = ["review_count", *raw, *[field(c, "applies") for c in criteria], *derived]
+    names = ["review_count", "reviews_missing", *raw, *[field(c, "applies") for c in criteria], *derived]
     output = {name: queryset.query.annotations[name].output_field for name in names}
     sql, params = (
         queryset.annotate(application_id=F("pk")).values_list("application_id", *names).query.sql_with_params()

@@ -120,7 +120,6 @@ def export_rows(ranking, *, as_float: bool = False):
     funding = {value: str(label) for value, label in Funding.LABELS.items()}
     not_applicable, yes, no = _("not applicable"), _("yes"), _("no")
     number = _Numbers(float if as_float else None)
-    known = number.get  # the figures already formatted: most of them, in a large call
     required = ranking.call.reviews_required
     for line in ranking.in_order():
         cells = [line.position, line.reference, line.organisation, line.title]
@@ -128,14 +127,7 @@ def export_rows(ranking, *, as_float: bool = False):
             if not applies:
                 cells += [not_applicable, None, None, None, None, None]
                 continue
-            cells += [
-                known(final) or number(final),
-                known(mean) or number(mean),
-                known(median) or number(median),
-                known(low) or number(low),
-                known(high) or number(high),
-                yes if disagree else no,
-            ]
+            cells += [number(final), number(mean), number(median), number(low), number(high), yes if disagree else no]
         cells += [
             number(one_decimal(line.total)),
             yes if line.passes else no,
