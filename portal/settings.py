@@ -323,6 +323,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "portal.tasks.flush_outbox", "schedule": 60.0},
     "review-reminders": {"task": "reviews.tasks.send_review_reminders", "schedule": 3600.0},
+    # Stored score figures a bulk write left stale (reviews/figures.py); reads are current anyway.
+    "refresh-score-figures": {"task": "reviews.tasks.refresh_score_figures", "schedule": 300.0},
     # The privacy statement's retention periods (reviews/retention.py); idempotent, so daily.
     "apply-retention": {"task": "reviews.tasks.apply_retention", "schedule": 24 * 3600.0},
     "grant-acceptances": {"task": "grants.tasks.watch_acceptances", "schedule": 3600.0},

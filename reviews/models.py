@@ -109,6 +109,33 @@ class Score(models.Model):
         constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="one_score_per_criterion")]
 
 
+class ScoreFigures(models.Model):
+    """The figures of the counted scores of one application on one criterion, kept so that a
+    ranking reads one row per (application, criterion) instead of aggregating every score
+    again (`scoring.refresh_figures`). Never read alone: an application marked in
+    `StaleScoreFigures` is computed from its scores instead, so what a page shows never
+    depends on this table being current (docs/decisions.md, "Scale")."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField()
+    mean = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    minimum = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    maximum = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    median = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "criterion"], name="one_figures_row")]
+
+
+class StaleScoreFigures(models.Model):
+    """An application whose stored `ScoreFigures` may be out of date. Database triggers on
+    scores, reviews and assignments add it (so no write path, bulk or raw, can forget), and
+    `scoring.refresh_figures` takes it away once the figures are computed again."""
+
+    application_id = models.BigIntegerField(primary_key=True)
+
+
 class ConsensusScore(models.Model):
     """A manager's consensus score for one criterion; replaces the reviewers' mean in the ranking."""
 

@@ -7,21 +7,27 @@ XLSX exports, the API and the applicant's evaluation summary all read its annota
 How the SQL is built
 --------------------
 A call has a handful of criteria, known when the query is built, so each active criterion adds
-its own columns to the application row. The figures come from one grouped pass over the call's
-counted scores (scores of submitted reviews whose assignment was not released by a conflict of
-interest), one row per application, each criterion's aggregates FILTERed to its own scores:
+its own columns to the application row. The figures of the counted scores (scores of submitted
+reviews whose assignment was not released by a conflict of interest) per (application,
+criterion) are
 
     COUNT(score), ROUND(AVG(score), 6), MIN(score), MAX(score) and the median
-    FILTER (WHERE criterion_id = <pk>)        → c<pk>_count, _mean, _min, _max, _median
 
-joined to the applications with a LEFT JOIN on a derived table, beside the count of counted
-reviews per application (`review_count`). Django has no public API for joining a derived
-table, so `_DerivedTable` is a small join object the compiler renders like its own joins. The
-application row itself is then not grouped at all, so no wide row is sorted for an aggregate:
-the whole computation costs about what a plain aggregate over the same scores costs
-(docs/benchmarks.md has the figures of both, measured in the same run). `scored(lean=True)`,
-what the funding line of a whole call reads, leaves out the minimum, maximum and median. The
-rest is per row, still in SQL:
+computed by one grouped statement (`_grouped_sql`) and kept in `ScoreFigures`, one row per
+(application, criterion), so that a ranking reads a few rows per application instead of
+aggregating every score of the call again (`refresh_figures`). Database triggers mark an
+application stale whenever one of its scores, reviews or assignments is written
+(reviews/figures.py: every write path, bulk and raw SQL included), and the figures of a stale
+application are computed from its scores in the same statement that reads the others from the
+store: a read is current whether or not the store has caught up. A commit hook refreshes what
+a transaction marked; a periodic task catches up with whatever a hook missed.
+
+The figures are pivoted into one row per application, each criterion's columns FILTERed to its
+own rows (c<pk>_count, _mean, _min, _max, _median), and joined to the applications with a LEFT
+JOIN on a derived table, beside the count of counted reviews per application (`review_count`).
+Django has no public API for joining a derived table, so `_DerivedTable` is a small join object
+the compiler renders like its own joins. `scored(lean=True)`, what the funding line of a whole
+call reads, leaves out the minimum, maximum and median. The rest is per row, still in SQL:
 
     c<pk>_consensus  the consensus score staff recorded: a LEFT JOIN on (application,
                      criterion), which the unique constraint keeps to at most one row
@@ -58,7 +64,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -79,7 +85,8 @@ from django.db.models.sql.constants import LOUTER
 from applications.models import Application
 from calls.models import Call, Criterion
 
-from .models import Assignment, Review, Score
+from .figures import supported as figures_supported
+from .models import Assignment, Review, Score, ScoreFigures, StaleScoreFigures
 
 PRECISION = 6
 DECIMAL = DecimalField(max_digits=20, decimal_places=PRECISION)
@@ -192,48 +199,116 @@ def _ids_sql(applications: QuerySet) -> tuple[str, tuple]:
     return applications.order_by().values("pk").query.sql_with_params()
 
 
-def _figures_sql(
-    applications: QuerySet, criteria: list[Criterion], vendor: str, figures: tuple[str, ...] = FIGURES
-) -> tuple[str, list]:
-    """One row per application of `applications`: the `figures` (count, mean, min, max, median)
-    of the counted scores of each criterion, in one grouped pass (each criterion's aggregates
-    FILTERed to its scores)."""
+# A counted review: submitted, and its assignment not released by a conflict (parameter: False).
+_COUNTED_REVIEW = "r.submitted_at IS NOT NULL AND a.conflict = %s"
+
+
+def _counted_sql(condition: str) -> str:
+    """FROM … WHERE of the counted scores (scores of submitted reviews whose assignment was not
+    released by a conflict of interest) that also meet `condition`; one parameter (False) of
+    its own comes before the condition's."""
     score, review, assignment = (m._meta.db_table for m in (Score, Review, Assignment))
-    ids_sql, ids_params = _ids_sql(applications)
-    counted = (
+    return (
         f"FROM {score} s JOIN {review} r ON r.id = s.review_id JOIN {assignment} a ON a.id = r.assignment_id "
-        f"WHERE s.score IS NOT NULL AND r.submitted_at IS NOT NULL AND a.conflict = %s "
-        f"AND s.criterion_id IN ({', '.join(['%s'] * len(criteria))}) AND a.application_id IN ({ids_sql})"
+        f"WHERE s.score IS NOT NULL AND {_COUNTED_REVIEW} AND {condition}"
     )
-    of = "FILTER (WHERE g.criterion_id = %s)"
-    aggregates = {
-        "count": f"COUNT(g.score) {of}",
-        "mean": f"ROUND(AVG(g.score) {of}, {PRECISION})",
-        "min": f"MIN(g.score) {of}",
-        "max": f"MAX(g.score) {of}",
-    }
+
+
+def _grouped_sql(vendor: str, condition: str) -> str:
+    """One row per (application, criterion) with counted scores that meet `condition`:
+    application_id, criterion_id, count, mean, minimum, maximum, median (the columns of
+    `ScoreFigures`, which stores exactly this). Parameters: False, then the condition's."""
+    counted = _counted_sql(condition)
     if vendor == "postgresql":
-        aggregates["median"] = (
-            f"ROUND(CAST(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY g.score) {of} AS NUMERIC), {PRECISION})"
-        )
+        median = f"ROUND(CAST(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY g.score) AS NUMERIC), {PRECISION})"
         source = f"(SELECT a.application_id, s.criterion_id, s.score {counted}) g"
     else:
-        aggregates["median"] = (
-            f"ROUND(AVG(g.score) FILTER (WHERE g.criterion_id = %s AND g.rn BETWEEN (g.cnt + 1) / 2 AND (g.cnt + 2) / 2), "
-            f"{PRECISION})"
-        )
+        median = f"ROUND(AVG(g.score) FILTER (WHERE g.rn BETWEEN (g.cnt + 1) / 2 AND (g.cnt + 2) / 2), {PRECISION})"
         source = (
             "(SELECT a.application_id, s.criterion_id, s.score, "
             "ROW_NUMBER() OVER (PARTITION BY a.application_id, s.criterion_id ORDER BY s.score, s.id) AS rn, "
             f"COUNT(*) OVER (PARTITION BY a.application_id, s.criterion_id) AS cnt {counted}) g"
         )
-    if figures == LEAN:  # no window, no median: the counted scores as they come
-        source = f"(SELECT a.application_id, s.criterion_id, s.score {counted}) g"
-    columns = [f"{aggregates[name]} AS {field(c, name)}" for c in criteria for name in figures]
+    return (
+        f"SELECT g.application_id, g.criterion_id, COUNT(g.score) AS count, ROUND(AVG(g.score), {PRECISION}) AS mean, "
+        f"MIN(g.score) AS minimum, MAX(g.score) AS maximum, {median} AS median "
+        f"FROM {source} GROUP BY g.application_id, g.criterion_id"
+    )
+
+
+# The columns of `ScoreFigures` behind each figure of the pivoted row.
+_STORED = {"count": "count", "mean": "mean", "min": "minimum", "max": "maximum", "median": "median"}
+
+
+def _figures_sql(
+    applications: QuerySet, criteria: list[Criterion], vendor: str, figures: tuple[str, ...] = FIGURES
+) -> tuple[str, list]:
+    """One row per application of `applications`: the `figures` (count, mean, min, max, median)
+    of the counted scores of each criterion. They are read from the stored `ScoreFigures`, one
+    row per (application, criterion), except for the applications marked stale, whose figures
+    are computed from their scores in the same statement (`_grouped_sql`, the very SQL that
+    fills the store): what is read is current whether or not the store has caught up."""
+    stored, stale = ScoreFigures._meta.db_table, StaleScoreFigures._meta.db_table
+    ids_sql, ids_params = _ids_sql(applications)
+    pks = [c.pk for c in criteria]
+    marks = ", ".join(["%s"] * len(criteria))
+    if figures_supported(vendor):
+        source = (
+            f"(SELECT f.application_id, f.criterion_id, f.count, f.mean, f.minimum, f.maximum, f.median FROM {stored} f "
+            f"WHERE f.criterion_id IN ({marks}) AND f.application_id IN ({ids_sql}) "
+            f"AND f.application_id NOT IN (SELECT application_id FROM {stale}) UNION ALL "
+            + _grouped_sql(
+                vendor,
+                f"s.criterion_id IN ({marks}) AND a.application_id IN ({ids_sql}) "
+                f"AND a.application_id IN (SELECT application_id FROM {stale})",
+            )
+            + ") g"
+        )
+        source_params = [*pks, *ids_params, False, *pks, *ids_params]
+    else:
+        source = "(" + _grouped_sql(vendor, f"s.criterion_id IN ({marks}) AND a.application_id IN ({ids_sql})") + ") g"
+        source_params = [False, *pks, *ids_params]
+    columns = [
+        f"MAX(g.{_STORED[name]}) FILTER (WHERE g.criterion_id = %s) AS {field(c, name)}"
+        for c in criteria
+        for name in figures
+    ]
     # The columns' parameters come first in the SQL: the list follows the SQL's order.
-    params = [c.pk for c in criteria for _name in figures] + [False, *[c.pk for c in criteria], *ids_params]
+    params = [c.pk for c in criteria for _name in figures] + source_params
     sql = f"SELECT g.application_id, {', '.join(columns)} FROM {source} GROUP BY g.application_id"
     return sql, params
+
+
+def refresh_figures(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Compute the stored `ScoreFigures` of the applications marked stale again, `batch` at a
+    time, each batch in its own transaction; returns how many applications were refreshed.
+
+    A mark is taken (deleted) in the transaction that replaces the figures, so a write that
+    commits meanwhile leaves its own mark, and concurrent refreshes never take the same one."""
+    connection = connections[using]
+    if not figures_supported(connection.vendor):
+        return 0
+    stored, stale = ScoreFigures._meta.db_table, StaleScoreFigures._meta.db_table
+    columns = "application_id, criterion_id, count, mean, minimum, maximum, median"
+    done = 0
+    while True:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {stale} WHERE application_id IN (SELECT application_id FROM {stale} LIMIT %s) "
+                "RETURNING application_id",
+                [batch],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                return done
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"DELETE FROM {stored} WHERE application_id IN ({marks})", ids)
+            cursor.execute(
+                f"INSERT INTO {stored} ({columns}) "
+                + _grouped_sql(connection.vendor, f"a.application_id IN ({marks})"),
+                [False, *ids],
+            )
+        done += len(ids)
 
 
 def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
@@ -241,7 +316,7 @@ def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
     ids_sql, ids_params = _ids_sql(applications)
     sql = (
         f"SELECT a.application_id, COUNT(*) AS review_count FROM {review} r "
-        f"JOIN {assignment} a ON a.id = r.assignment_id WHERE r.submitted_at IS NOT NULL AND a.conflict = %s "
+        f"JOIN {assignment} a ON a.id = r.assignment_id WHERE {_COUNTED_REVIEW} "
         f"AND a.application_id IN ({ids_sql}) GROUP BY a.application_id"
     )
     return sql, [False, *ids_params]

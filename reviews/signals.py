@@ -31,3 +31,26 @@ def on_application_submitted(sender, *, application, **kwargs):
     from . import tasks
 
     tasks.enqueue_duplicate_check(application.pk)
+
+
+def on_score_write(sender, **kwargs):
+    """A score, review or assignment was written: once the transaction commits, bring the stored
+    score figures of what it marked stale up to date (reviews/figures.py), once per transaction.
+    Should that fail, the figures stay marked and are computed from the scores meanwhile; the
+    periodic task tries again."""
+    from django.db import connection, transaction
+
+    from .scoring import refresh_figures
+
+    if not any(entry[1] is refresh_figures for entry in getattr(connection, "run_on_commit", ())):
+        transaction.on_commit(refresh_figures, robust=True)
+
+
+def watch_score_writes() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Assignment, Review, Score
+
+    for model in (Score, Review, Assignment):
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(on_score_write, sender=model, dispatch_uid=f"reviews-figures-{model.__name__}-{name}")

@@ -17,6 +17,15 @@ def send_review_reminders() -> int:
 
 
 @shared_task
+def refresh_score_figures() -> int:
+    """Bring the stored score figures of applications marked stale up to date: after a write the
+    commit hook missed (a bulk insert or a failed refresh). Reads never wait for it."""
+    from .scoring import refresh_figures
+
+    return refresh_figures()
+
+
+@shared_task
 def apply_retention() -> int:
     """Remove the personal data whose retention period has ended (privacy statement)."""
     from . import retention

@@ -25,6 +25,7 @@ from applications.models import Application, BudgetLine, Partner, ReferenceCount
 from calls.models import Call, CallRole, Criterion, Objective
 from reviews import demo_text
 from reviews.models import Assignment, Review, Score
+from reviews.scoring import refresh_figures
 
 PASSWORD = "oproep-bench"
 BATCH = 2000
@@ -156,6 +157,9 @@ class Command(BaseCommand):
             batch_size=BATCH * 2,
         )
         self._index([a.pk for a in apps])
+        # The triggers marked every application stale; compute its stored figures (as the
+        # signal or the periodic task would after a real review), once the rows are committed.
+        transaction.on_commit(refresh_figures)
         if connection.vendor == "postgresql":
             # Fresh statistics, so the planner sees the bulk-inserted rows (as autovacuum would later).
             transaction.on_commit(lambda: connection.cursor().execute("ANALYZE"))
