@@ -24,6 +24,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class CsvNumber(str):
+    """A number already written as a CSV field, with the file's decimal separator (`csv_number`):
+    `csv_cells` passes it as it is. An export that repeats the same few figures writes each once."""
+
+
+def csv_number(value, decimal_sep: str = ".") -> CsvNumber:
+    return CsvNumber(str(value).replace(".", decimal_sep))
+
+
 def csv_cells(row, decimal_sep: str = ".") -> list:
     """A row as CSV fields: None empty, decimals with `decimal_sep`, texts safe from formulas.
     (It runs for every cell of a large export: the common types are tried first, in one loop.)"""
@@ -31,7 +40,9 @@ def csv_cells(row, decimal_sep: str = ".") -> list:
     append = cells.append
     for value in row:
         kind = type(value)
-        if kind is str:
+        if kind is CsvNumber:
+            append(value)
+        elif kind is str:
             append("'" + value if value[:1] in _FORMULA_FIRST else value)
         elif value is None:
             append("")

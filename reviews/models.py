@@ -128,8 +128,16 @@ class ScoreFigures(models.Model):
         constraints = [models.UniqueConstraint(fields=["application", "criterion"], name="one_figures_row")]
 
 
+class ReviewTally(models.Model):
+    """The number of counted reviews of an application, stored beside its `ScoreFigures`: the
+    same triggers mark it stale and the same refresh computes it again."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    review_count = models.PositiveIntegerField()
+
+
 class StaleScoreFigures(models.Model):
-    """An application whose stored `ScoreFigures` may be out of date. Database triggers on
+    """An application whose stored `ScoreFigures` and `ReviewTally` may be out of date. Database triggers on
     scores, reviews and assignments add it (so no write path, bulk or raw, can forget), and
     `scoring.refresh_figures` takes it away once the figures are computed again."""
 

@@ -86,7 +86,7 @@ from applications.models import Application
 from calls.models import Call, Criterion
 
 from .figures import supported as figures_supported
-from .models import Assignment, Review, Score, ScoreFigures, StaleScoreFigures
+from .models import Assignment, Review, ReviewTally, Score, ScoreFigures, StaleScoreFigures
 
 PRECISION = 6
 DECIMAL = DecimalField(max_digits=20, decimal_places=PRECISION)
@@ -280,15 +280,16 @@ def _figures_sql(
 
 
 def refresh_figures(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> int:
-    """Compute the stored `ScoreFigures` of the applications marked stale again, `batch` at a
-    time, each batch in its own transaction; returns how many applications were refreshed.
+    """Compute the stored `ScoreFigures` and `ReviewTally` of the applications marked stale
+    again, `batch` at a time, each batch in its own transaction; returns how many applications
+    were refreshed.
 
     A mark is taken (deleted) in the transaction that replaces the figures, so a write that
     commits meanwhile leaves its own mark, and concurrent refreshes never take the same one."""
     connection = connections[using]
     if not figures_supported(connection.vendor):
         return 0
-    stored, stale = ScoreFigures._meta.db_table, StaleScoreFigures._meta.db_table
+    stored, stale, tally = (m._meta.db_table for m in (ScoreFigures, StaleScoreFigures, ReviewTally))
     columns = "application_id, criterion_id, count, mean, minimum, maximum, median"
     done = 0
     while True:
@@ -302,24 +303,46 @@ def refresh_figures(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> int:
             if not ids:
                 return done
             marks = ", ".join(["%s"] * len(ids))
-            cursor.execute(f"DELETE FROM {stored} WHERE application_id IN ({marks})", ids)
+            selected = f"a.application_id IN ({marks})"
+            for table in (stored, tally):
+                cursor.execute(f"DELETE FROM {table} WHERE application_id IN ({marks})", ids)
             cursor.execute(
-                f"INSERT INTO {stored} ({columns}) "
-                + _grouped_sql(connection.vendor, f"a.application_id IN ({marks})"),
+                f"INSERT INTO {stored} ({columns}) " + _grouped_sql(connection.vendor, selected), [False, *ids]
+            )
+            cursor.execute(
+                f"INSERT INTO {tally} (application_id, review_count) " + _review_count_grouped_sql(selected),
                 [False, *ids],
             )
         done += len(ids)
 
 
-def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
+def _review_count_grouped_sql(condition: str) -> str:
+    """application_id, review_count: the counted reviews of the applications that `condition`
+    (on a.application_id) selects (what `ReviewTally` stores). Parameters: False, then the
+    condition's."""
     review, assignment = (m._meta.db_table for m in (Review, Assignment))
-    ids_sql, ids_params = _ids_sql(applications)
-    sql = (
+    return (
         f"SELECT a.application_id, COUNT(*) AS review_count FROM {review} r "
-        f"JOIN {assignment} a ON a.id = r.assignment_id WHERE {_COUNTED_REVIEW} "
-        f"AND a.application_id IN ({ids_sql}) GROUP BY a.application_id"
+        f"JOIN {assignment} a ON a.id = r.assignment_id WHERE {_COUNTED_REVIEW} AND {condition} "
+        "GROUP BY a.application_id"
     )
-    return sql, [False, *ids_params]
+
+
+def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
+    """The review count of each application of `applications`: stored (`ReviewTally`), or
+    counted from the reviews for the applications marked stale (as `_figures_sql` does)."""
+    ids_sql, ids_params = _ids_sql(applications)
+    if not figures_supported(connections[applications.db].vendor):
+        return _review_count_grouped_sql(f"a.application_id IN ({ids_sql})"), [False, *ids_params]
+    tally, stale = ReviewTally._meta.db_table, StaleScoreFigures._meta.db_table
+    sql = (
+        f"SELECT t.application_id, t.review_count FROM {tally} t WHERE t.application_id IN ({ids_sql}) "
+        f"AND t.application_id NOT IN (SELECT application_id FROM {stale}) UNION ALL "
+        + _review_count_grouped_sql(
+            f"a.application_id IN ({ids_sql}) AND a.application_id IN (SELECT application_id FROM {stale})"
+        )
+    )
+    return sql, [*ids_params, False, *ids_params]
 
 
 def with_review_count(applications: QuerySet, call: Call) -> QuerySet:

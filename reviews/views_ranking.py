@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 from applications.models import Application
 from applications.workflow import TransitionError
 from portal import audit
-from portal.spreadsheets import csv_response, xlsx_response
+from portal.spreadsheets import csv_number, csv_response, xlsx_response
 
 from . import decisions
 from .forms_decisions import DecisionForm, EmailTemplateForm, GrantForm
@@ -87,11 +87,12 @@ class GrantView(ManagedCallMixin, View):
         return TemplateResponse(request, template, context, status=status)
 
 
-def export_rows(ranking, *, as_float: bool = False):
+def export_rows(ranking, *, as_float: bool = False, decimal_sep: str | None = None):
     """The rows of the score exports: one header and one line per application, the same
     figures as the ranking page (all from `scoring.scored`), from `ranking_for(figures=True)`.
     Each distinct figure is formatted once: a large call repeats the same few. `as_float`: the
-    figures as the floats a spreadsheet stores (the XLSX), else as exact decimals."""
+    figures as the floats a spreadsheet stores (the XLSX); `decimal_sep`: as CSV fields with
+    that decimal separator; else as exact decimals."""
     header = [
         _("Rank"),
         _("Reference"),
@@ -119,7 +120,12 @@ def export_rows(ranking, *, as_float: bool = False):
     labels = {value: str(label) for value, label in Decision.Outcome.choices}
     funding = {value: str(label) for value, label in Funding.LABELS.items()}
     not_applicable, yes, no = _("not applicable"), _("yes"), _("no")
-    number = _Numbers(float if as_float else None)
+    if as_float:
+        number = _Numbers(float)
+    elif decimal_sep is not None:
+        number = _Numbers(lambda value: csv_number(value, decimal_sep))
+    else:
+        number = _Numbers(None)
     required = ranking.call.reviews_required
     for line in ranking.in_order():
         cells = [line.position, line.reference, line.organisation, line.title]
@@ -220,7 +226,10 @@ class ExportCsvView(ManagedCallMixin, View):
         audit.record(self.call, "scores_exported", by=request.user, call_id=self.call.pk, format="csv")
         delimiter, decimal_sep = csv_style(get_language())
         return csv_response(
-            export_rows(ranking), export_filename(self.call, "csv"), delimiter=delimiter, decimal_sep=decimal_sep
+            export_rows(ranking, decimal_sep=decimal_sep),
+            export_filename(self.call, "csv"),
+            delimiter=delimiter,
+            decimal_sep=decimal_sep,
         )
 
 

@@ -59,7 +59,7 @@ class _Page:
             "reviews_missing": gettext_noop("reviews missing"),
         }
         self.t = {key: escape(gettext(message)) for key, message in words.items()}
-        self._numbers = {}
+        self._numbers, self._money, self._percent, self._scores = {}, {}, {}, {}
 
     def number(self, value, arg):
         """{{ value|floatformat:arg }}, once per distinct (value, arg) on the page."""
@@ -70,10 +70,16 @@ class _Page:
         return text
 
     def money(self, value):
-        return escape(formatting.money(value, self.language))
+        text = self._money.get(value)
+        if text is None:
+            text = self._money[value] = escape(formatting.money(value, self.language))
+        return text
 
     def percent(self, value):
-        return escape(formatting.percent(value, self.language))
+        text = self._percent.get(value)
+        if text is None:
+            text = self._percent[value] = escape(formatting.percent(value, self.language))
+        return text
 
 
 def _page(context) -> _Page:
@@ -107,41 +113,50 @@ def decision_cell(page, row) -> str:
 
 
 def _scores(page, row) -> str:
-    t, parts, spread = page.t, [], []
+    parts, spread = [], []
     for score in row.criteria:
-        pk = score.criterion.pk
-        item = f'<li><abbr title="{page.titles[pk]}">{page.labels[pk]}</abbr>\n      '
-        if score.applies:
-            if score.count:
-                figures = (
-                    f"{page.number(score.median, 2)} · {page.number(score.minimum, '-2')}"
-                    f"–{page.number(score.maximum, '-2')}"
-                )
-                spread.append(f"<li>{page.labels[pk]}: {t['median']} {figures}</li>")
-            if score.final is not None:
-                title = f' title="{t["median"]} {figures}"' if score.count else ""
-                item += f'<span class="fw-semibold"{title}>{page.number(score.final, 2)}</span>'
-            else:
-                item += "–"
-            if score.from_consensus:
-                item += (
-                    f' <span class="badge text-bg-light border" title="{t["consensus_score"]}">{t["consensus"]}</span>'
-                )
-            if score.disagreement:
-                item += (
-                    ' <span class="badge text-bg-warning" data-testid="disagreement"><span aria-hidden="true">≠</span>'
-                    f'<span class="visually-hidden">{t["disagree"]}</span></span>'
-                )
-        else:
-            item += f'<span class="text-body-secondary">{t["not_applicable"]}</span>'
-        parts.append(item + "</li>")
+        # A large call repeats the same few figures: each criterion's item is written once per page.
+        item = page._scores.get(score)
+        if item is None:
+            item = page._scores[score] = _score_item(page, score)
+        parts.append(item[0])
+        if item[1]:
+            spread.append(item[1])
     html = '<ul class="list-unstyled mb-0 ranking-scores">\n    ' + "".join(parts) + "\n    </ul>\n    "
     if row.review_count:
         html += (
-            f'<details class="ranking-spread small">\n      <summary>{t["spread"]}</summary>\n'
+            f'<details class="ranking-spread small">\n      <summary>{page.t["spread"]}</summary>\n'
             f'      <ul class="list-unstyled mb-0">{"".join(spread)}</ul>\n    </details>'
         )
     return html
+
+
+def _score_item(page, score) -> tuple[str, str]:
+    """The item of one criterion's score in the scores list, and its item in the spread list."""
+    t, pk, spread = page.t, score.criterion.pk, ""
+    item = f'<li><abbr title="{page.titles[pk]}">{page.labels[pk]}</abbr>\n      '
+    if score.applies:
+        if score.count:
+            figures = (
+                f"{page.number(score.median, 2)} · {page.number(score.minimum, '-2')}"
+                f"–{page.number(score.maximum, '-2')}"
+            )
+            spread = f"<li>{page.labels[pk]}: {t['median']} {figures}</li>"
+        if score.final is not None:
+            title = f' title="{t["median"]} {figures}"' if score.count else ""
+            item += f'<span class="fw-semibold"{title}>{page.number(score.final, 2)}</span>'
+        else:
+            item += "–"
+        if score.from_consensus:
+            item += f' <span class="badge text-bg-light border" title="{t["consensus_score"]}">{t["consensus"]}</span>'
+        if score.disagreement:
+            item += (
+                ' <span class="badge text-bg-warning" data-testid="disagreement"><span aria-hidden="true">≠</span>'
+                f'<span class="visually-hidden">{t["disagree"]}</span></span>'
+            )
+    else:
+        item += f'<span class="text-body-secondary">{t["not_applicable"]}</span>'
+    return item + "</li>", spread
 
 
 def _grant(page, row, pk, reference) -> str:
@@ -218,7 +233,7 @@ def passing_row(page, row) -> str:
         f"{title}</div>{tie_rule}</td>\n"
         f'  <td class="ranking-col-scores">\n    {_scores(page, row)}\n  </td>\n'
         f'  <td class="ranking-col-total"><span class="fw-semibold text-nowrap" data-testid="total">'
-        f'{escape(formatting.percent(row.total_display, page.language))}</span><div class="small">{reviews_cell(page, row)}</div></td>\n'
+        f'{page.percent(row.total_display)}</span><div class="small">{reviews_cell(page, row)}</div></td>\n'
         f'  <td class="text-end text-nowrap ranking-col-money" data-testid="requested">{page.money(row.requested)}</td>\n'
         f'  <td class="ranking-col-grant">\n    {_grant(page, row, pk, reference)}\n  </td>\n'
         f'  <td class="text-end text-nowrap ranking-col-money" data-testid="running-total">{running}</td>\n'

@@ -12,7 +12,7 @@ from applications.models import Application
 from calls.tests.factories import ObjectiveFactory
 from reviews import figures as figure_triggers
 from reviews import services
-from reviews.models import Assignment, Review, Score, ScoreFigures, StaleScoreFigures
+from reviews.models import Assignment, Review, ReviewTally, Score, ScoreFigures, StaleScoreFigures
 from reviews.scoring import FIGURES, active_criteria, field, refresh_figures, scored
 
 from .ranking_data import D, application, closed_call, consensus, criterion, review, reviews
@@ -77,6 +77,7 @@ def test_the_stored_figures_give_exactly_what_the_scores_give(world):
     assert refresh_figures() == 3  # the applications with reviews
     assert not stale()
     assert ScoreFigures.objects.count() == 3 + 2 + 3  # (application, criterion) with counted scores
+    assert sorted(ReviewTally.objects.values_list("review_count", flat=True)) == [1, 2, 3]
     assert figures(world) == computed
     odd = Application.objects.filter(call=world).order_by("pk").first()
     stored = ScoreFigures.objects.get(application=odd, criterion__order=1)
@@ -96,12 +97,13 @@ def test_the_ranking_reads_the_store_for_what_is_not_stale(world):
     odd = Application.objects.filter(call=world).order_by("pk").first()
     quality = world.criteria.get(order=1)
     ScoreFigures.objects.filter(application=odd, criterion=quality).update(mean=Decimal("1.5"))
+    ReviewTally.objects.filter(application=odd).update(review_count=7)
     row = scored(Application.objects.filter(pk=odd.pk), world).get()
-    assert getattr(row, field(quality, "mean")) == D("1.5")
+    assert (getattr(row, field(quality, "mean")), row.review_count) == (D("1.5"), 7)
 
     StaleScoreFigures.objects.create(application_id=odd.pk)
     row = scored(Application.objects.filter(pk=odd.pk), world).get()
-    assert getattr(row, field(quality, "mean")) == D("3.666667")
+    assert (getattr(row, field(quality, "mean")), row.review_count) == (D("3.666667"), 3)
 
 
 def _score(odd) -> Score:
@@ -177,6 +179,7 @@ def test_a_review_saved_through_the_service_refreshes_the_store_when_it_commits(
     assert not stale()
     stored = ScoreFigures.objects.get(application=even, criterion=quality)
     assert (stored.count, stored.mean, stored.median) == (3, D("3.833333"), D("3.5"))
+    assert ReviewTally.objects.get(application=even).review_count == 3
     assert figures(world) == from_scores(world)
 
 
