@@ -695,11 +695,15 @@ class Ranking:
         """Totals per application for the bar chart (ranking order), as plain JSON, with the
         budget figures of `budget_use` in words."""
         use = self.budget_use
-        labels, totals, status = [], [], []
+        labels, totals, status, shown = [], [], [], {}  # shown: each distinct total rounded once
         for row in self._lines():
-            if row.total is not None:
+            total = row.total
+            if total is not None:
                 labels.append(row.name)
-                totals.append(float(one_decimal(row.total)))
+                value = shown.get(total)
+                if value is None:
+                    value = shown[total] = float(one_decimal(total))
+                totals.append(value)
                 status.append(row.funding)
         return {
             "labels": labels,

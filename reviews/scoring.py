@@ -335,12 +335,16 @@ def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
     if not figures_supported(connections[applications.db].vendor):
         return _review_count_grouped_sql(f"a.application_id IN ({ids_sql})"), [False, *ids_params]
     tally, stale = ReviewTally._meta.db_table, StaleScoreFigures._meta.db_table
+    # Grouped once more (each application is in one part only), so that PostgreSQL knows the
+    # rows are unique per application and drops the join where the count is not read.
     sql = (
+        "SELECT u.application_id, MAX(u.review_count) AS review_count FROM ("
         f"SELECT t.application_id, t.review_count FROM {tally} t WHERE t.application_id IN ({ids_sql}) "
         f"AND t.application_id NOT IN (SELECT application_id FROM {stale}) UNION ALL "
         + _review_count_grouped_sql(
             f"a.application_id IN ({ids_sql}) AND a.application_id IN (SELECT application_id FROM {stale})"
         )
+        + ") u GROUP BY u.application_id"
     )
     return sql, [*ids_params, False, *ids_params]
 
