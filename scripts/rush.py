@@ -13,7 +13,7 @@
    draft in real time until its own submit moment (PROFILE below), most of them in the last
    minutes before the deadline and every tenth a few seconds after it;
 4. let the worker drain the outbox, stop everything, check the database (scripts/rush_verify.py)
-   and write the report to docs/rush-<date>.md.
+   and write the report to docs/rush-<date>.md (rush-<date>-<hhmm>.md for a later run that day).
 
 Everything listens on 127.0.0.1 only; the number of users and the run time are bounded.
 Options by environment: RUSH_APPLICANTS (300), RUSH_DEADLINE (600 s), RUSH_RUN_TIME (deadline + 60 s),
@@ -343,6 +343,8 @@ def report(plan, records, checks, restarted_at, closes_at, load_before):
         lines.append(f"- {name}: {value}")
     text = "\n".join(lines) + "\n"
     path = BASE / "docs" / f"rush-{date:%Y-%m-%d}.md"
+    if path.exists():  # another run the same day: keep it, this one gets the time too
+        path = BASE / "docs" / f"rush-{date:%Y-%m-%d-%H%M}.md"
     path.write_text(text)
     print(text)
     print(f"Saved to {path.relative_to(BASE)}.")
