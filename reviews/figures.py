@@ -62,18 +62,23 @@ _EVENTS = {
     "reviews_assignment": ("DELETE", "UPDATE OF conflict, application_id"),
 }
 
-# SQLite: one trigger per (table, event); the application(s) the row belongs to, old and new.
+# SQLite: one trigger per (table, event), selecting the application(s) of the rows it names.
 _SQLITE_APPLICATIONS = {
     "reviews_score": "SELECT a.application_id FROM reviews_review r JOIN reviews_assignment a "
     "ON a.id = r.assignment_id WHERE r.id IN ({rows})",
     "reviews_review": "SELECT a.application_id FROM reviews_assignment a WHERE a.id IN ({rows})",
-    "reviews_assignment": "SELECT a.application_id FROM (SELECT {rows} AS application_id) a",
 }
 _SQLITE_COLUMN = {
     "reviews_score": "review_id",
     "reviews_review": "assignment_id",
     "reviews_assignment": "application_id",
 }
+
+
+def _sqlite_select(table: str, rows: list[str]) -> str:
+    if table == "reviews_assignment":  # the rows name the application themselves
+        return " UNION ".join(f"SELECT {row}" for row in rows)
+    return _SQLITE_APPLICATIONS[table].format(rows=", ".join(rows))
 
 
 def _statements(vendor: str) -> list[str]:
@@ -93,15 +98,14 @@ def _statements(vendor: str) -> list[str]:
             column = _SQLITE_COLUMN[table]
             for event in events:
                 kind = event.split()[0]
-                rows = {"INSERT": f"NEW.{column}", "DELETE": f"OLD.{column}"}.get(kind, f"NEW.{column}, OLD.{column}")
-                if table == "reviews_assignment" and kind == "UPDATE":
-                    select = f"SELECT NEW.{column} UNION SELECT OLD.{column}"
-                else:
-                    select = _SQLITE_APPLICATIONS[table].format(rows=rows)
-                statements.append(
-                    f"CREATE TRIGGER IF NOT EXISTS {table}_figures_stale_{kind.lower()} AFTER {event} ON {table} "
-                    f"BEGIN INSERT OR IGNORE INTO {STALE} (application_id) {select}; END"
-                )
+                rows = {"INSERT": ["NEW"], "DELETE": ["OLD"]}.get(kind, ["NEW", "OLD"])
+                select = _sqlite_select(table, [f"{row}.{column}" for row in rows])
+                name = f"{table}_figures_stale_{kind.lower()}"
+                statements += [
+                    f"DROP TRIGGER IF EXISTS {name}",
+                    f"CREATE TRIGGER {name} AFTER {event} ON {table} "
+                    f"BEGIN INSERT OR IGNORE INTO {STALE} (application_id) {select}; END",
+                ]
         return statements
     return []  # another database: the figures are always computed from the scores (`scoring`)
 
