@@ -116,9 +116,11 @@ def _scores(page, row) -> str:
     parts, spread = [], []
     for score in row.criteria:
         # A large call repeats the same few figures: each criterion's item is written once per page.
-        item = page._scores.get(score)
+        key = (score.criterion.pk, score.applies, score.final, score.median, score.minimum, score.maximum)
+        key += (score.count, score.consensus, score.disagreement)  # what the item shows
+        item = page._scores.get(key)
         if item is None:
-            item = page._scores[score] = _score_item(page, score)
+            item = page._scores[key] = _score_item(page, score)
         parts.append(item[0])
         if item[1]:
             spread.append(item[1])
