@@ -47,7 +47,7 @@ def csv_cells(row, decimal_sep: str = ".") -> list:
         elif value is None:
             append("")
         elif kind is Decimal:
-            append(str(value).replace(".", decimal_sep))
+            append(csv_number(value, decimal_sep))
         elif isinstance(value, str):  # a lazy translation, a str subclass
             append(*csv_cells([str(value)]))
         else:
