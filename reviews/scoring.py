@@ -279,10 +279,10 @@ def _figures_sql(
     return sql, params
 
 
-def refresh_figures(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> int:
+def refresh_figures(batch: int = 2000, using: str = DEFAULT_DB_ALIAS, *, batches: int | None = None) -> int:
     """Compute the stored `ScoreFigures` and `ReviewTally` of the applications marked stale
-    again, `batch` at a time, each batch in its own transaction; returns how many applications
-    were refreshed.
+    again, `batch` at a time, each batch in its own transaction (at most `batches` of them);
+    returns how many applications were refreshed.
 
     A mark is taken (deleted) in the transaction that replaces the figures, so a write that
     commits meanwhile leaves its own mark, and concurrent refreshes never take the same one."""
@@ -291,8 +291,9 @@ def refresh_figures(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> int:
         return 0
     stored, stale, tally = (m._meta.db_table for m in (ScoreFigures, StaleScoreFigures, ReviewTally))
     columns = "application_id, criterion_id, count, mean, minimum, maximum, median"
-    done = 0
-    while True:
+    done, taken = 0, 0
+    while batches is None or taken < batches:
+        taken += 1
         with transaction.atomic(using=using), connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {stale} WHERE application_id IN (SELECT application_id FROM {stale} LIMIT %s) "
@@ -314,6 +315,14 @@ def refresh_figures(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> int:
                 [False, *ids],
             )
         done += len(ids)
+    return done
+
+
+def refresh_figures_after_commit() -> int:
+    """What a transaction that wrote scores, reviews or assignments runs once it commits: one
+    batch, so that a request never pays for a backlog (after an upgrade, a bulk import); the
+    periodic task takes the rest."""
+    return refresh_figures(batches=1)
 
 
 def _review_count_grouped_sql(condition: str) -> str:

@@ -35,15 +35,16 @@ def on_application_submitted(sender, *, application, **kwargs):
 
 def on_score_write(sender, **kwargs):
     """A score, review or assignment was written: once the transaction commits, bring the stored
-    score figures of what it marked stale up to date (reviews/figures.py), once per transaction.
+    score figures of what it marked stale up to date (reviews/figures.py), once per transaction
+    and one batch at most.
     Should that fail, the figures stay marked and are computed from the scores meanwhile; the
     periodic task tries again."""
     from django.db import connection, transaction
 
-    from .scoring import refresh_figures
+    from .scoring import refresh_figures_after_commit as refresh
 
-    if not any(entry[1] is refresh_figures for entry in getattr(connection, "run_on_commit", ())):
-        transaction.on_commit(refresh_figures, robust=True)
+    if not any(entry[1] is refresh for entry in getattr(connection, "run_on_commit", ())):
+        transaction.on_commit(refresh, robust=True)
 
 
 def watch_score_writes() -> None:

@@ -90,6 +90,17 @@ def test_the_stored_figures_give_exactly_what_the_scores_give(world):
     )
 
 
+def test_the_refresh_after_a_commit_takes_one_batch_and_leaves_the_rest_to_the_periodic_task(world):
+    """A request never pays for a backlog (an upgrade, a bulk import): what it leaves stays
+    marked, and is read from the scores meanwhile."""
+    computed = figures(world)
+    assert refresh_figures(batch=1, batches=1) == 1
+    assert len(stale()) == 2
+    assert figures(world) == computed
+    assert refresh_figures(batch=1) == 2
+    assert not stale()
+
+
 def test_the_ranking_reads_the_store_for_what_is_not_stale(world):
     """The store is really read: a stored row changed behind the triggers' back shows (and an
     application marked stale is computed from its scores again)."""
