@@ -61,6 +61,7 @@ from .scoring import (
     criterion_scores,
     one_decimal,
     scored,
+    with_review_count,
 )
 from .scoring import field as score_field
 
@@ -600,7 +601,7 @@ class Ranking:
         score figure read for them alone (one query, no model instances); else the rows."""
         entries = self._passing_shown()
         if self.lines_only and not self.figures and any(line.figures is None for line in entries):
-            self._complete_shown()
+            _complete(self, entries, figures=True)
         self._explain(entries)
         return entries
 
@@ -623,20 +624,13 @@ class Ranking:
         return self._listed(self._cut(self.unscored_lines))
 
     def _listed(self, entries: list) -> list:
-        """`entries`, with the organisation and the review count read (with every line the page
-        shows, the first time the page asks) when they are lines."""
+        """`entries`, with the organisation and the review count read (one query, the first time
+        any list asks, for the lines of all three lists) when they are lines."""
         if self.lines_only and any(line.organisation is None for line in entries):
-            self._complete_shown()
+            _complete(
+                self, [*self._cut(self._reserve()), *self._cut(self.failing_lines), *self._cut(self.unscored_lines)]
+            )
         return entries
-
-    def _complete_shown(self) -> None:
-        """Read what the page shows of its lines (the passing table and the three lists) with one
-        query: the scores come from the stored figures, so reading them for the listed lines too
-        costs less than a second query."""
-        shown = {id(line): line for line in self._passing_shown()}
-        for lines in (self._reserve(), self.failing_lines, self.unscored_lines):
-            shown.update((id(line), line) for line in self._cut(lines))
-        _complete(self, [line for line in shown.values() if line.figures is None])
 
     def _as_rows(self, entries: list, *, lines_will_do: bool = True) -> list[Row]:
         """The `Row`s of `entries` (already rows unless `lines_only`; lines read with `figures`
@@ -857,24 +851,32 @@ def _tuples(queryset: QuerySet, *, chunked: bool, chunk_size: int = 2000):
             yield from rows
 
 
-def _complete(ranking: Ranking, lines: list[_Line]) -> None:
-    """Read what the page shows of `lines` besides the funding line's own figures (reference,
-    title, organisation, review count and every score figure) with one query, for those
-    applications alone."""
+def _complete(ranking: Ranking, lines: list[_Line], *, figures: bool = False) -> None:
+    """Read what a list shows of `lines` besides the funding line's own figures (reference,
+    title, organisation, review count) with one query; with `figures` every score figure too,
+    computed for those applications alone (else no score is computed at all)."""
     wanted = {line.pk: line for line in lines}
     if not wanted:
         return
-    columns = ["pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
-    columns += [score_field(c, name) for c in ranking.criteria for name in LINE_FIGURES]
-    width = len(LINE_FIGURES)
     applications = Application.objects.filter(pk__in=list(wanted))
-    queryset = scored(applications, ranking.call, ranking.criteria).values_list(*columns)
-    for values in _tuples(queryset, chunked=False):
-        line = wanted[values[0]]
-        line.reference, line.title, line.organisation, line.review_count, missing = values[1:6]
-        line.reviews_missing = bool(missing)
-        rest = values[6:]
-        line.figures = tuple(rest[i : i + width] for i in range(0, len(rest), width))
+    if not figures:  # no scores: the applications and their review counts as they are
+        queryset = with_review_count(applications.filter(call=ranking.call), ranking.call)
+        columns = ("pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing")
+        for values in queryset.values_list(*columns):
+            line = wanted[values[0]]
+            line.reference, line.title, line.organisation, line.review_count, missing = values[1:]
+            line.reviews_missing = bool(missing)
+    else:
+        columns = ["pk", "reference", "title", "lead_organisation__name", "review_count", "reviews_missing"]
+        columns += [score_field(c, name) for c in ranking.criteria for name in LINE_FIGURES]
+        width = len(LINE_FIGURES)
+        queryset = scored(applications, ranking.call, ranking.criteria).values_list(*columns)
+        for values in _tuples(queryset, chunked=False):
+            line = wanted[values[0]]
+            line.reference, line.title, line.organisation, line.review_count, missing = values[1:6]
+            line.reviews_missing = bool(missing)
+            rest = values[6:]
+            line.figures = tuple(rest[i : i + width] for i in range(0, len(rest), width))
     for line in lines:  # one that left the ranking meanwhile
         if line.organisation is None:
             line.reference, line.title, line.organisation, line.review_count, line.reviews_missing = (
@@ -884,7 +886,7 @@ def _complete(ranking: Ranking, lines: list[_Line]) -> None:
                 0,
                 False,
             )
-        if line.figures is None:
+        if figures and line.figures is None:
             line.figures = tuple((False, None, None, None, None, False, 0, None) for _c in ranking.criteria)
 
 
