@@ -248,26 +248,18 @@ def _figures_sql(
     row per (application, criterion), except for the applications marked stale, whose figures
     are computed from their scores in the same statement (`_grouped_sql`, the very SQL that
     fills the store): what is read is current whether or not the store has caught up."""
-    stored, stale = ScoreFigures._meta.db_table, StaleScoreFigures._meta.db_table
     ids_sql, ids_params = _ids_sql(applications)
     pks = [c.pk for c in criteria]
     marks = ", ".join(["%s"] * len(criteria))
-    if figures_supported(vendor):
-        source = (
-            f"(SELECT f.application_id, f.criterion_id, f.count, f.mean, f.minimum, f.maximum, f.median FROM {stored} f "
-            f"WHERE f.criterion_id IN ({marks}) AND f.application_id IN ({ids_sql}) "
-            f"AND f.application_id NOT IN (SELECT application_id FROM {stale}) UNION ALL "
-            + _grouped_sql(
-                vendor,
-                f"s.criterion_id IN ({marks}) AND a.application_id IN ({ids_sql}) "
-                f"AND a.application_id IN (SELECT application_id FROM {stale})",
-            )
-            + ") g"
-        )
-        source_params = [*pks, *ids_params, False, *pks, *ids_params]
-    else:
-        source = "(" + _grouped_sql(vendor, f"s.criterion_id IN ({marks}) AND a.application_id IN ({ids_sql})") + ") g"
-        source_params = [False, *pks, *ids_params]
+    rows, source_params = _stored_or_computed(
+        vendor,
+        f"SELECT t.application_id, t.criterion_id, t.count, t.mean, t.minimum, t.maximum, t.median "
+        f"FROM {ScoreFigures._meta.db_table} t WHERE t.criterion_id IN ({marks}) AND t.application_id IN ({ids_sql})",
+        lambda condition: _grouped_sql(vendor, condition),
+        f"s.criterion_id IN ({marks}) AND a.application_id IN ({ids_sql})",
+        [*pks, *ids_params],
+    )
+    source = f"({rows}) g"
     columns = [
         f"MAX(g.{_STORED[name]}) FILTER (WHERE g.criterion_id = %s) AS {field(c, name)}"
         for c in criteria
@@ -341,21 +333,35 @@ def _review_count_sql(applications: QuerySet) -> tuple[str, list]:
     """The review count of each application of `applications`: stored (`ReviewTally`), or
     counted from the reviews for the applications marked stale (as `_figures_sql` does)."""
     ids_sql, ids_params = _ids_sql(applications)
-    if not figures_supported(connections[applications.db].vendor):
-        return _review_count_grouped_sql(f"a.application_id IN ({ids_sql})"), [False, *ids_params]
-    tally, stale = ReviewTally._meta.db_table, StaleScoreFigures._meta.db_table
+    rows, params = _stored_or_computed(
+        connections[applications.db].vendor,
+        f"SELECT t.application_id, t.review_count FROM {ReviewTally._meta.db_table} t "
+        f"WHERE t.application_id IN ({ids_sql})",
+        _review_count_grouped_sql,
+        f"a.application_id IN ({ids_sql})",
+        list(ids_params),
+    )
     # Grouped once more (each application is in one part only), so that PostgreSQL knows the
     # rows are unique per application and drops the join where the count is not read.
-    sql = (
-        "SELECT u.application_id, MAX(u.review_count) AS review_count FROM ("
-        f"SELECT t.application_id, t.review_count FROM {tally} t WHERE t.application_id IN ({ids_sql}) "
-        f"AND t.application_id NOT IN (SELECT application_id FROM {stale}) UNION ALL "
-        + _review_count_grouped_sql(
-            f"a.application_id IN ({ids_sql}) AND a.application_id IN (SELECT application_id FROM {stale})"
-        )
-        + ") u GROUP BY u.application_id"
+    return (
+        f"SELECT u.application_id, MAX(u.review_count) AS review_count FROM ({rows}) u GROUP BY u.application_id",
+        params,
     )
-    return sql, [*ids_params, False, *ids_params]
+
+
+def _stored_or_computed(vendor: str, stored: str, computed, condition: str, params: list) -> tuple[str, list]:
+    """The rows of a store (`stored`: SELECT … FROM <store> t WHERE …, with `params`) for the
+    applications not marked stale, beside the same rows computed from the reviews for the
+    applications marked (`computed(condition)`, the SQL that fills the store; `condition` takes
+    the same `params`, after the computed SQL's own False): current whether or not the store
+    has caught up. A database without the triggers computes every row."""
+    if not figures_supported(vendor):
+        return computed(condition), [False, *params]
+    stale = StaleScoreFigures._meta.db_table
+    sql = f"{stored} AND t.application_id NOT IN (SELECT application_id FROM {stale}) UNION ALL " + computed(
+        f"{condition} AND a.application_id IN (SELECT application_id FROM {stale})"
+    )
+    return sql, [*params, False, *params]
 
 
 def with_review_count(applications: QuerySet, call: Call) -> QuerySet:

@@ -59,26 +59,33 @@ class _Page:
             "reviews_missing": gettext_noop("reviews missing"),
         }
         self.t = {key: escape(gettext(message)) for key, message in words.items()}
-        self._numbers, self._money, self._percent, self._scores = {}, {}, {}, {}
+        language = self.language
+        # Each distinct value is formatted (and escaped) once per page: a large call repeats the same few.
+        self._numbers = _Formatted(lambda key: floatformat(*key))
+        self._money = _Formatted(lambda value: formatting.money(value, language))
+        self._percent = _Formatted(lambda value: formatting.percent(value, language))
+        self._scores = {}
 
     def number(self, value, arg):
-        """{{ value|floatformat:arg }}, once per distinct (value, arg) on the page."""
-        key = (value, arg)
-        text = self._numbers.get(key)
-        if text is None:
-            text = self._numbers[key] = escape(floatformat(value, arg))
-        return text
+        """{{ value|floatformat:arg }}."""
+        return self._numbers[value, arg]
 
     def money(self, value):
-        text = self._money.get(value)
-        if text is None:
-            text = self._money[value] = escape(formatting.money(value, self.language))
-        return text
+        return self._money[value]
 
     def percent(self, value):
-        text = self._percent.get(value)
-        if text is None:
-            text = self._percent[value] = escape(formatting.percent(value, self.language))
+        return self._percent[value]
+
+
+class _Formatted(dict):
+    """Escaped texts by value, each made by `make` the first time it is asked for."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        text = self[key] = escape(self.make(key))
         return text
 
 
